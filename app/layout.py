@@ -1,0 +1,52 @@
+"""What every page's layout needs: navigation by role and htmx's settings."""
+
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from app.models import Role
+
+# htmx 2 settings, read from a <meta> tag so no inline script is needed. Mental-health plans must
+# not sit in browser storage (no history cache); no eval or script tags (our CSP forbids them);
+# 4xx fragments with field errors (422), conflicts (409) and CSRF failures (400) are swapped.
+HTMX_CONFIG = {
+    "historyCacheSize": 0,
+    "refreshOnHistoryMiss": True,
+    "allowEval": False,
+    "allowScriptTags": False,
+    "includeIndicatorStyles": False,
+    "selfRequestsOnly": True,
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "400", "swap": True, "error": True},
+        {"code": "409", "swap": True, "error": True},
+        {"code": "422", "swap": True, "error": True},
+        {"code": "[45]..", "swap": False, "error": True},
+    ],
+}
+
+# (endpoint, text, roles, endpoints that count as "here")
+NAVIGATION = (
+    ("schools.home", "Your school", {Role.SCHOOL}, ("schools.home", "schools.school_page")),
+    ("schools.review_overview", "Review overview", {Role.OFFICER, Role.ADMIN}, ("schools.review_overview", "schools.school_page")),
+    ("admin.index", "Administration", {Role.ADMIN}, ("admin.index",)),
+    ("admin.users", "Users", {Role.ADMIN}, ("admin.users", "admin.new_user", "admin.user")),
+)
+
+
+def navigation_items() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, text, roles, here in NAVIGATION:
+        if current_user.role in roles:
+            items.append({"href": url_for(endpoint), "text": text, "active": request.endpoint in here})
+    return items
+
+
+def init_layout(app: Flask) -> None:
+    @app.context_processor
+    def _layout() -> dict:
+        return {"navigation_items": navigation_items, "htmx_config": HTMX_CONFIG}

@@ -1,0 +1,99 @@
+"""The permission gate.
+
+Every view declares who may reach it, with ``@public`` or ``@allow(...)``. A view that declares
+nothing is refused (404) by ``refuse_undeclared_views``, so forgetting a declaration can never
+open a page to everyone. Object-level access goes through one helper per object kind, each of
+which returns the object or aborts with 404: a school user asking for another school's page
+learns nothing, not even that it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db, login_manager
+from app.models import Role, School, User
+
+PUBLIC = "public"
+ACCESS_ATTRIBUTE = "golden_thread_access"
+
+COUNCIL_STAFF = (Role.OFFICER, Role.ADMIN)
+EVERY_ROLE = (Role.SCHOOL, Role.OFFICER, Role.ADMIN)
+
+
+def public(view: Callable) -> Callable:
+    """Anyone, signed in or not, may reach this view."""
+    setattr(view, ACCESS_ATTRIBUTE, PUBLIC)
+    return view
+
+
+def allow(*roles: Role) -> Callable[[Callable], Callable]:
+    """Only signed-in users with one of these roles; anonymous users are sent to sign in, others get 404."""
+    if not roles:
+        raise ValueError("allow() needs at least one role")
+    allowed = frozenset(Role(role) for role in roles)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(404)
+            return view(*args, **kwargs)
+
+        setattr(guarded, ACCESS_ATTRIBUTE, allowed)
+        return guarded
+
+    return decorator
+
+
+def access_of(view: Callable) -> str | frozenset[Role] | None:
+    return getattr(view, ACCESS_ATTRIBUTE, None)
+
+
+def refuse_undeclared_views() -> None:
+    """before_request: deny by default any view that has not declared its access."""
+    if request.endpoint is None or request.endpoint == "static":
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None or access_of(view) is None:
+        current_app.logger.error("View %s declares no access and was refused", request.endpoint)
+        abort(404)
+
+
+# Object-level helpers: one per kind of object. Each returns the object or aborts with 404.
+
+
+def school_or_404(school_id: int) -> School:
+    """A school the current user may see: council staff see every school, school staff only their own."""
+    if current_user.is_school_user and current_user.school_id != school_id:
+        abort(404)
+    school = db.session.get(School, school_id)
+    if school is None:
+        abort(404)
+    return school
+
+
+def own_school_or_404() -> School:
+    """The signed-in school user's own school."""
+    if not current_user.is_school_user or current_user.school_id is None:
+        abort(404)
+    return school_or_404(current_user.school_id)
+
+
+def managed_user_or_404(user_id: int) -> User:
+    """An account an administrator may manage. Nobody else manages accounts."""
+    if not current_user.is_authenticated or not current_user.is_admin:
+        abort(404)
+    user = db.session.scalar(select(User).options(joinedload(User.school)).where(User.id == user_id))
+    if user is None:
+        abort(404)
+    return user

@@ -1,0 +1,1 @@
+"""Domain rules, free of Flask request objects. Services flush; the request commits."""

@@ -1,0 +1,144 @@
+"""Settings for Golden Thread.
+
+Every value can be set from the environment. Development works with nothing set; production
+refuses to start without a real SECRET_KEY (see ``ProductionConfig.validate``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value and value.strip() else default
+
+
+def database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip() or default
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver spelt out.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def development_secret_key() -> str:
+    """A per-machine key kept in instance/, so no key is committed and sessions survive restarts."""
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    ENV_NAME = "base"
+    SERVICE_NAME = "Golden Thread"
+    LA_NAME = os.environ.get("LA_NAME", "Fenmoor Borough Council")
+    LA_CODE = os.environ.get("LA_CODE", "883")
+    SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "school.improvement@fenmoor.example.org")
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'golden_thread.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Request bodies above this are answered with 413; the GIAS import sets its own larger cap.
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+    MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
+
+    # CSRF tokens live as long as the session, so a long form never loses its post to an expired token.
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = True
+
+    SESSION_COOKIE_NAME = "golden_thread_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=env_int("SESSION_ABSOLUTE_HOURS", 12))
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    # Werkzeug's scrypt; tests lower the cost so the suite stays fast.
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = False
+    # Generous per address: a whole school's staff may share one public address.
+    SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "30 per 5 minutes;200 per hour")
+
+    HSTS_ENABLED = False
+    PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)
+    USERS_PER_PAGE = 25
+
+    @classmethod
+    def validate(cls, app_config: dict) -> None:
+        """Raise if the settings are unsafe to run with. Development accepts anything."""
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RATELIMIT_STORAGE_URI = "memory://"
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    HSTS_ENABLED = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def validate(cls, app_config: dict) -> None:
+        key = app_config.get("SECRET_KEY") or ""
+        if len(key) < 32 or key.lower() in {"changeme", "secret", "dev", "development"}:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not env_bool(
+            "ALLOW_SQLITE_IN_PRODUCTION", False
+        ):
+            raise RuntimeError(
+                "Production runs on PostgreSQL: set DATABASE_URL "
+                "(or ALLOW_SQLITE_IN_PRODUCTION=1 for a single-instance trial)."
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None) -> type[Config]:
+    name = (name or os.environ.get("GOLDEN_THREAD_ENV") or "development").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"GOLDEN_THREAD_ENV must be one of {', '.join(CONFIGS)}; got {name!r}")

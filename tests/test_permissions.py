@@ -1,0 +1,155 @@
+"""The permission matrix: every route and method in app.url_map, for every role, with real ids.
+
+A route missing from the matrix fails the test, so no page can be added without deciding who may
+reach it. Refused requests must change nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Role, School, User
+from app.permissions import access_of
+from tests.conftest import csrf_token, sign_in
+
+ROLES = ("anonymous", "school", "officer", "admin")
+SIGN_IN = 302  # anonymous users are sent to sign in
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str
+    method: str
+    target: str | None  # which real object the URL names
+    expect: tuple[int, int, int, int]  # anonymous, school, officer, admin
+    data: tuple = ()
+
+
+CASES = [
+    Case("main.index", "GET", None, (302, 302, 302, 302)),
+    Case("main.accessibility", "GET", None, (200, 200, 200, 200)),
+    Case("main.privacy", "GET", None, (200, 200, 200, 200)),
+    Case("main.cookies", "GET", None, (200, 200, 200, 200)),
+    Case("main.healthz", "GET", None, (200, 200, 200, 200)),
+    Case("auth.sign_in", "GET", None, (200, 302, 302, 302)),
+    # A signed-in user posting the sign-in form is sent home; anonymous with no details gets errors.
+    Case("auth.sign_in", "POST", None, (422, 302, 302, 302)),
+    Case("auth.signed_out", "GET", None, (200, 200, 200, 200)),
+    Case("auth.sign_out", "POST", None, (SIGN_IN, 303, 303, 303)),
+    Case("schools.home", "GET", None, (SIGN_IN, 200, 404, 404)),
+    Case("schools.school_page", "GET", "own_school", (SIGN_IN, 200, 200, 200)),
+    Case("schools.school_page", "GET", "other_school", (SIGN_IN, 404, 200, 200)),
+    Case("schools.school_page", "GET", "missing_school", (SIGN_IN, 404, 404, 404)),
+    Case("schools.review_overview", "GET", None, (SIGN_IN, 404, 200, 200)),
+    Case("admin.index", "GET", None, (SIGN_IN, 404, 404, 200)),
+    Case("admin.users", "GET", None, (SIGN_IN, 404, 404, 200)),
+    Case("admin.new_user", "GET", None, (SIGN_IN, 404, 404, 200)),
+    Case("admin.new_user", "POST", None, (SIGN_IN, 404, 404, 422)),
+    Case("admin.user", "GET", "colleague", (SIGN_IN, 404, 404, 200)),
+    Case("admin.user", "GET", "other_school_user", (SIGN_IN, 404, 404, 200)),
+    Case("admin.user", "GET", "missing_user", (SIGN_IN, 404, 404, 404)),
+    Case("admin.change_role", "POST", "other_school_user", (SIGN_IN, 404, 404, 422)),
+    Case("admin.change_role", "POST", "missing_user", (SIGN_IN, 404, 404, 404)),
+    Case("admin.deactivate_user", "POST", "other_school_user", (SIGN_IN, 404, 404, 303)),
+    Case("admin.deactivate_user", "POST", "missing_user", (SIGN_IN, 404, 404, 404)),
+    Case("admin.reactivate_user", "POST", "other_school_user", (SIGN_IN, 404, 404, 303)),
+    Case("admin.reactivate_user", "POST", "missing_user", (SIGN_IN, 404, 404, 404)),
+]
+
+
+def routes_in_app(app) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_is_in_the_matrix(app):
+    covered = {(case.endpoint, case.method) for case in CASES}
+    missing = routes_in_app(app) - covered
+    assert not missing, f"routes with no entry in the permission matrix: {sorted(missing)}"
+    stale = covered - routes_in_app(app)
+    assert not stale, f"matrix entries for routes that no longer exist: {sorted(stale)}"
+
+
+def test_every_view_declares_its_access(app):
+    undeclared = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and access_of(view) is None
+    ]
+    assert not undeclared, f"views with no @public or @allow: {undeclared}"
+
+
+def test_a_view_without_a_declaration_is_refused(app):
+    """Deny by default: a route someone forgot to protect answers 404 to everybody."""
+    from app import create_app
+
+    other = create_app("test", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    other.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    response = other.test_client().get("/forgotten")
+    assert response.status_code == 404
+    assert "secret" not in response.get_data(as_text=True)
+
+
+def database_fingerprint() -> str:
+    rows = db.session.execute(
+        select(User.id, User.email, User.role, User.school_id, User.active, User.name).order_by(User.id)
+    ).all()
+    schools = db.session.execute(select(School.id, School.name, School.status).order_by(School.id)).all()
+    return hashlib.sha256(repr((rows, schools)).encode()).hexdigest()
+
+
+@pytest.fixture
+def world(factory):
+    own = factory.school(name="Own School")
+    other = factory.school(name="Other School")
+    people = {
+        "school": factory.user(Role.SCHOOL, school=own),
+        "officer": factory.user(Role.OFFICER),
+        "admin": factory.user(Role.ADMIN),
+    }
+    targets = {
+        "own_school": {"school_id": own.id},
+        "other_school": {"school_id": other.id},
+        "missing_school": {"school_id": 999999},
+        "colleague": {"user_id": factory.user(Role.SCHOOL, school=own).id},
+        "other_school_user": {"user_id": factory.user(Role.SCHOOL, school=other).id},
+        "missing_user": {"user_id": 999999},
+    }
+    return people, targets
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.endpoint} {c.target or ''}".strip())
+@pytest.mark.parametrize("role_index", range(4), ids=ROLES)
+def test_permission_matrix(app, world, case, role_index):
+    people, targets = world
+    role = ROLES[role_index]
+    client = app.test_client()
+    if role != "anonymous":
+        sign_in(client, people[role])
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for(case.endpoint, **(targets[case.target] if case.target else {}))
+    before = database_fingerprint()
+    if case.method == "GET":
+        response = client.get(url)
+    else:
+        token = csrf_token(client, "/accessibility")
+        response = client.open(url, method=case.method, data={"csrf_token": token, **dict(case.data)})
+    expected = case.expect[role_index]
+    assert response.status_code == expected, (
+        f"{role} {case.method} {url}: expected {expected}, got {response.status_code}"
+    )
+    if expected == SIGN_IN and role == "anonymous" and case.endpoint not in {"main.index", "auth.sign_in"}:
+        assert "/sign-in?next=" in response.headers["Location"]
+    if expected in (302, 404, 422) and case.endpoint != "auth.sign_out":
+        assert database_fingerprint() == before, f"{role} {case.method} {url} changed the database"
