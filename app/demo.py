@@ -46,7 +46,7 @@ DEMO_SCHOOLS = (
     DemoSchool("990110", "Saltings Primary School", "saltings-primary", "Primary", "Community school", (3, 11), "FM5 1TU", "Imran Siddiqui", None, True, False),
     DemoSchool("990111", "Orchard Lane Primary Academy", "orchard-lane-primary", "Primary", "Academy converter", (4, 11), "FM5 3VW", "Lucy Fairbanks", "est", True, False),
     DemoSchool("990112", "Beacon Hill Primary School", "beacon-hill-primary", "Primary", "Academy converter", (4, 11), "FM6 2XY", "Chidi Eze", "fen", True, False),
-    DemoSchool("990113", "Thornwick Primary School", "thornwick-primary", "Primary", "Foundation school", (4, 11), "FM6 8AZ", "Sophie Lindqvist", None, True, False),
+    DemoSchool("990113", "Thornwick First and Middle School", "thornwick-middle", "Middle deemed primary", "Foundation school", (4, 12), "FM6 8AZ", "Sophie Lindqvist", None, True, False),
     DemoSchool("990114", "Ridgeway Middle School", "ridgeway-middle", "Middle deemed secondary", "Academy converter", (9, 13), "FM7 1BA", "Gareth Powell", "fen", False, False),
     DemoSchool("990115", "Fenmoor Academy", "fenmoor-academy", "Secondary", "Academy sponsor led", (11, 18), "FM7 4DC", "Neha Kapoor", "est", False, True),
     DemoSchool("990116", "Castlebrook High School", "castlebrook-high", "Secondary", "Academy converter", (11, 16), "FM8 2FE", "Patrick Doyle", "fen", False, False),

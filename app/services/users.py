@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -78,8 +79,13 @@ def create_user(*, name: str, email: str, role: str, school: School | None, pass
         password_hash=hash_password(password),
         active=True,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        # Two admins adding the same person at once: the unique index decides, in a savepoint,
+        # and the loser gets the same message as above instead of a server error.
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise UserRuleError("An account with this email address already exists", field="email") from None
     return user
 
 

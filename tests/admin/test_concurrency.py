@@ -1,0 +1,59 @@
+"""Two administrators creating the same account at the same moment, with real commits on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from app.extensions import db
+from app.models import Role, User
+from app.services.passwords import hash_password
+from tests.conftest import PASSWORD, csrf_token, sign_in
+
+pytestmark = [pytest.mark.postgres, pytest.mark.own_database]
+
+
+@pytest.fixture
+def committed_admin(app):
+    with app.app_context():
+        admin = User(
+            email="race.admin@example.org", name="Race Admin", role=Role.ADMIN.value,
+            password_hash=hash_password(PASSWORD), active=True,
+        )
+        db.session.add(admin)
+        db.session.commit()
+    yield
+    with app.app_context():
+        db.session.execute(delete(User).where(User.email.in_(["race.admin@example.org", "twin@example.org"])))
+        db.session.commit()
+
+
+def test_the_same_email_created_twice_at_once_gives_one_account_and_no_error(app, committed_admin):
+    clients = []
+    for _ in range(2):
+        client = app.test_client()
+        with app.app_context():
+            sign_in(client, db.session.scalar(select(User).where(User.email == "race.admin@example.org")))
+        clients.append((client, csrf_token(client, "/admin/users/new")))
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def create(client, token):
+        barrier.wait()
+        response = client.post(
+            "/admin/users/new",
+            data={"name": "Twin", "email": "twin@example.org", "role": "officer", "school_id": "",
+                  "password": "a long enough password", "csrf_token": token},
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=create, args=pair) for pair in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [303, 422]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "twin@example.org")) == 1
