@@ -62,6 +62,9 @@ class Config:
     # Request bodies above this are answered with 413; the GIAS import sets its own larger cap.
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
+    # A national GIAS extract is about 60 MB; its upload route alone takes up to this.
+    GIAS_MAX_UPLOAD_BYTES = env_int("GIAS_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+    SCHOOLS_PER_PAGE = 50
 
     # CSRF tokens live as long as the session, so a long form never loses its post to an expired token.
     WTF_CSRF_ENABLED = True

@@ -78,7 +78,10 @@ def _configure_templates(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, limiter, login_manager, migrate
     from app import auth_session
+    from app.security import apply_body_limit
 
+    # Before CSRFProtect's hook, which reads the body: a route's own cap must already apply.
+    app.before_request(apply_body_limit)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)

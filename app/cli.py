@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, create-admin."""
+"""flask commands: seed-demo, create-admin, schools import, schools import-links."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import secrets
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from app.extensions import db
 
@@ -31,7 +32,7 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Seeded the demo borough (LA {current_app.config['LA_CODE']}) with {len(sign_ins)} sign-ins:")
         for email, name, role in sign_ins:
-            click.echo(f"  {email:<45} {role:<16} {name}")
+            click.echo(f"  {email:<62} {role:<16} {name}")
         if generated:
             click.echo(f"\nEvery demo account's password (set DEMO_PASSWORD to choose one): {password}")
         else:
@@ -54,3 +55,57 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(error.message)
         db.session.commit()
         click.echo(f"Administrator {user.email} created.")
+
+    schools = AppGroup("schools", help="The schools register.")
+
+    @schools.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--la", "la_code", help="The LA code of the schools to import (default: LA_CODE).")
+    @click.option("--all-las", is_flag=True, help="Import every LA's schools (the benchmark uses this).")
+    def import_schools_command(path: str, la_code: str | None, all_las: bool) -> None:
+        """Import a GIAS establishment extract (edubasealldataYYYYMMDD.csv)."""
+        from app.services.gias import GiasFileError, import_establishments
+
+        la_code = None if all_las else (la_code or current_app.config["LA_CODE"])
+        with open(path, "rb") as binary:
+            try:
+                result = import_establishments(binary, la_code)
+            except GiasFileError as error:
+                raise click.ClickException(error.message)
+        if not result.applied:
+            db.session.rollback()
+            for problem in result.problems:
+                click.echo(f"  line {problem.line}: URN {problem.urn}: {problem.reason}", err=True)
+            raise click.ClickException(f"{result.problem_count} rows could not be read; nothing was imported.")
+        _record(path, "gias", la_code, result)
+        click.echo(
+            f"Imported {path}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged, "
+            f"{result.closed} closed, {result.skipped} skipped."
+        )
+
+    @schools.command("import-links")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def import_links_command(path: str) -> None:
+        """Import a GIAS links file (links_edubasealldataYYYYMMDD.csv): successor links."""
+        from app.services.gias import GiasFileError, import_links
+
+        with open(path, "rb") as binary:
+            try:
+                result = import_links(binary)
+            except GiasFileError as error:
+                raise click.ClickException(error.message)
+        if not result.applied:
+            db.session.rollback()
+            for problem in result.problems:
+                click.echo(f"  line {problem.line}: URN {problem.urn}: {problem.reason}", err=True)
+            raise click.ClickException(f"{result.problem_count} rows could not be used; nothing was linked.")
+        _record(path, "links", None, result)
+        click.echo(f"Linked {result.linked} successors; {result.unchanged} already linked, {result.skipped} skipped.")
+
+    def _record(path: str, kind: str, la_code: str | None, result) -> None:
+        from app.services.schools import record_import_run
+
+        record_import_run(kind, os.path.basename(path), la_code, None, result)
+        db.session.commit()
+
+    app.cli.add_command(schools)

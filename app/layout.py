@@ -30,7 +30,8 @@ HTMX_CONFIG = {
 # (endpoint, text, roles, endpoints that count as "here")
 NAVIGATION = (
     ("schools.home", "Your school", {Role.SCHOOL}, ("schools.home", "schools.school_page")),
-    ("schools.review_overview", "Review overview", {Role.OFFICER, Role.ADMIN}, ("schools.review_overview", "schools.school_page")),
+    ("schools.review_overview", "Review overview", {Role.OFFICER, Role.ADMIN}, ("schools.review_overview",)),
+    ("schools.schools", "Schools", {Role.OFFICER, Role.ADMIN}, ("schools.schools", "schools.school_page", "admin.import_schools", "admin.import_run")),
     ("admin.index", "Administration", {Role.ADMIN}, ("admin.index",)),
     ("admin.users", "Users", {Role.ADMIN}, ("admin.users", "admin.new_user", "admin.user")),
 )

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db, login_manager
-from app.models import Role, School, User
+from app.models import ImportRun, Role, School, User
 
 PUBLIC = "public"
 ACCESS_ATTRIBUTE = "golden_thread_access"
@@ -97,3 +97,13 @@ def managed_user_or_404(user_id: int) -> User:
     if user is None:
         abort(404)
     return user
+
+
+def import_run_or_404(run_id: int) -> ImportRun:
+    """The record of a schools-register import: administrators only."""
+    if not current_user.is_authenticated or not current_user.is_admin:
+        abort(404)
+    run = db.session.scalar(select(ImportRun).options(joinedload(ImportRun.imported_by)).where(ImportRun.id == run_id))
+    if run is None:
+        abort(404)
+    return run

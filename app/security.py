@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
 
 
@@ -61,3 +61,24 @@ def init_security(app: Flask) -> None:
     @app.context_processor
     def _nonce() -> dict:
         return {"cspNonce": csp_nonce()}
+
+
+BODY_LIMIT_ATTRIBUTE = "golden_thread_body_limit"
+
+
+def body_limit(config_key: str):
+    """Let one route take a larger body than MAX_CONTENT_LENGTH (the GIAS import takes whole files)."""
+
+    def decorator(view):
+        setattr(view, BODY_LIMIT_ATTRIBUTE, config_key)
+        return view
+
+    return decorator
+
+
+def apply_body_limit() -> None:
+    """before_request, registered before CSRF checking (which reads the body) so the cap applies to it."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    config_key = getattr(view, BODY_LIMIT_ATTRIBUTE, None)
+    if config_key:
+        request.max_content_length = current_app.config[config_key]

@@ -36,7 +36,7 @@ def test_seed_demo_builds_the_borough_with_the_given_password(fresh_app, monkeyp
     monkeypatch.setenv("DEMO_PASSWORD", "a demo password for tests")
     result = fresh_app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0, result.output
-    assert "admin@example.org" in result.output and "head@alderbrook-primary.example.org" in result.output
+    assert "admin@example.org" in result.output and "head@alderbrook-primary-school.example.org" in result.output
     with fresh_app.app_context():
         schools = db.session.scalars(select(School)).all()
         assert 20 <= len(schools) <= 30

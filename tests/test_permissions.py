@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Role, School, User
+from app.models import ImportRun, Role, School, User
 from app.permissions import access_of
 from tests.conftest import csrf_token, sign_in
 
@@ -46,6 +46,19 @@ CASES = [
     Case("schools.school_page", "GET", "other_school", (SIGN_IN, 404, 200, 200)),
     Case("schools.school_page", "GET", "missing_school", (SIGN_IN, 404, 404, 404)),
     Case("schools.review_overview", "GET", None, (SIGN_IN, 404, 200, 200)),
+    Case("schools.schools", "GET", None, (SIGN_IN, 404, 200, 200)),
+    Case("schools.export_schools", "GET", None, (SIGN_IN, 404, 200, 200)),
+    Case("admin.import_schools", "GET", None, (SIGN_IN, 404, 404, 200)),
+    # Posted with no file: the admin gets the form's errors; nobody else gets anywhere.
+    Case("admin.import_schools_upload", "POST", None, (SIGN_IN, 404, 404, 422)),
+    Case("admin.import_links_upload", "POST", None, (SIGN_IN, 404, 404, 422)),
+    Case("admin.import_run", "GET", "import_run", (SIGN_IN, 404, 404, 200)),
+    Case("admin.import_run", "GET", "missing_import_run", (SIGN_IN, 404, 404, 404)),
+    Case("admin.edit_school_details", "POST", "other_school", (SIGN_IN, 404, 404, 422)),
+    Case("admin.edit_school_details", "POST", "own_school", (SIGN_IN, 404, 404, 422)),
+    Case("admin.edit_school_details", "POST", "missing_school", (SIGN_IN, 404, 404, 404)),
+    Case("admin.link_school_successor", "POST", "other_school", (SIGN_IN, 404, 404, 422)),
+    Case("admin.link_school_successor", "POST", "missing_school", (SIGN_IN, 404, 404, 404)),
     Case("admin.index", "GET", None, (SIGN_IN, 404, 404, 200)),
     Case("admin.users", "GET", None, (SIGN_IN, 404, 404, 200)),
     Case("admin.new_user", "GET", None, (SIGN_IN, 404, 404, 200)),
@@ -103,8 +116,18 @@ def database_fingerprint() -> str:
     rows = db.session.execute(
         select(User.id, User.email, User.role, User.school_id, User.active, User.name).order_by(User.id)
     ).all()
-    schools = db.session.execute(select(School.id, School.name, School.status).order_by(School.id)).all()
+    schools = db.session.execute(
+        select(School.id, School.name, School.status, School.successor_id, School.has_sixth_form, School.contact_email)
+        .order_by(School.id)
+    ).all()
     return hashlib.sha256(repr((rows, schools)).encode()).hexdigest()
+
+
+def _import_run(admin) -> int:
+    run = ImportRun(kind="gias", filename="edubasealldata20261101.csv", la_code="883", imported_by_id=admin.id)
+    db.session.add(run)
+    db.session.flush()
+    return run.id
 
 
 @pytest.fixture
@@ -123,6 +146,8 @@ def world(factory):
         "colleague": {"user_id": factory.user(Role.SCHOOL, school=own).id},
         "other_school_user": {"user_id": factory.user(Role.SCHOOL, school=other).id},
         "missing_user": {"user_id": 999999},
+        "import_run": {"run_id": _import_run(people["admin"])},
+        "missing_import_run": {"run_id": 999999},
     }
     return people, targets
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, render_template, request, url_for
+from flask_login import current_user
 
 from app.extensions import db
+from app.forms.schools import GiasUploadForm, LinksUploadForm, SchoolDetailsForm, SuccessorForm
 from app.forms.users import ChangeRoleForm, NewUserForm
 from app.htmx import redirect_after_post, render_page_or_fragment
 from app.models import Role, School
-from app.permissions import allow, managed_user_or_404
+from app.permissions import allow, import_run_or_404, managed_user_or_404, school_or_404
+from app.schools.routes import render_school_page
+from app.security import body_limit
+from app.services import gias
 from app.services import schools as school_service
 from app.services import users as user_service
 from app.services.users import UserRuleError
@@ -116,3 +121,127 @@ def reactivate_user(user_id: int):
     user_service.reactivate(managed)
     flash(f"{managed.name} can sign in again", "success")
     return redirect_after_post(url_for("admin.user", user_id=managed.id))
+
+
+# The schools register ------------------------------------------------------------------------
+
+
+def _import_page(gias_form=None, links_form=None, problems=None, problem_count=0, problem_file=None, status=200):
+    gias_form = gias_form or GiasUploadForm(data={"la_code": current_app.config["LA_CODE"]})
+    return (
+        render_template(
+            "admin/schools_import.html",
+            form=gias_form if gias_form.errors or not (links_form and links_form.errors) else links_form,
+            gias_form=gias_form,
+            links_form=links_form or LinksUploadForm(),
+            problems=problems,
+            problem_count=problem_count,
+            problem_file=problem_file,
+            recent=school_service.recent_import_runs(),
+        ),
+        status,
+    )
+
+
+@bp.route("/schools/import", methods=["GET"])
+@allow(Role.ADMIN)
+def import_schools():
+    return _import_page()
+
+
+@bp.route("/schools/import", methods=["POST"])
+@allow(Role.ADMIN)
+@body_limit("GIAS_MAX_UPLOAD_BYTES")
+def import_schools_upload():
+    form = GiasUploadForm()
+    if not form.validate_on_submit():
+        return _import_page(gias_form=form, status=422)
+    upload = form.establishments.data
+    try:
+        result = gias.import_establishments(upload.stream, form.la_code.data)
+    except gias.GiasFileError as error:
+        form.establishments.errors.append(error.message)
+        return _import_page(gias_form=form, status=422)
+    if not result.applied:
+        form.establishments.errors.append(
+            f"{result.problem_count} {'row' if result.problem_count == 1 else 'rows'} of the file could not be read. "
+            "Nothing was imported"
+        )
+        return _import_page(
+            gias_form=form, problems=result.problems, problem_count=result.problem_count,
+            problem_file=upload.filename, status=422,
+        )
+    run = school_service.record_import_run("gias", upload.filename, form.la_code.data, current_user, result)
+    return redirect_after_post(url_for("admin.import_run", run_id=run.id))
+
+
+@bp.route("/schools/links/import", methods=["POST"])
+@allow(Role.ADMIN)
+@body_limit("GIAS_MAX_UPLOAD_BYTES")
+def import_links_upload():
+    form = LinksUploadForm()
+    if not form.validate_on_submit():
+        return _import_page(links_form=form, status=422)
+    upload = form.links.data
+    try:
+        result = gias.import_links(upload.stream)
+    except gias.GiasFileError as error:
+        form.links.errors.append(error.message.replace("not a GIAS extract", "not a GIAS links file"))
+        return _import_page(links_form=form, status=422)
+    if not result.applied:
+        form.links.errors.append(f"{result.problem_count} rows of the links file could not be used. Nothing was linked")
+        return _import_page(
+            links_form=form, problems=result.problems, problem_count=result.problem_count,
+            problem_file=upload.filename, status=422,
+        )
+    run = school_service.record_import_run("links", upload.filename, None, current_user, result)
+    return redirect_after_post(url_for("admin.import_run", run_id=run.id))
+
+
+@bp.route("/schools/imports/<int:run_id>")
+@allow(Role.ADMIN)
+def import_run(run_id: int):
+    run = import_run_or_404(run_id)
+    return render_template("admin/import_run.html", run=run)
+
+
+@bp.route("/schools/<int:school_id>/details", methods=["POST"])
+@allow(Role.ADMIN)
+def edit_school_details(school_id: int):
+    school = school_or_404(school_id)
+    form = SchoolDetailsForm()
+    if not form.validate_on_submit():
+        return render_school_page(school, details_form=form, status=422)
+    as_bool = {"gias": None, "yes": True, "no": False}
+    school_service.update_council_details(
+        school,
+        has_early_years=as_bool[form.has_early_years.data],
+        has_sixth_form=as_bool[form.has_sixth_form.data],
+        contact_email=form.contact_email.data,
+    )
+    flash("School details saved", "success")
+    return redirect_after_post(url_for("schools.school_page", school_id=school.id))
+
+
+@bp.route("/schools/<int:school_id>/successor", methods=["POST"])
+@allow(Role.ADMIN)
+def link_school_successor(school_id: int):
+    school = school_or_404(school_id)
+    form = SuccessorForm()
+    if form.validate_on_submit():
+        successor = school_service.school_by_urn(form.successor_urn.data)
+        if successor is None:
+            form.successor_urn.errors.append("No school with this URN is on the register. Import it from GIAS first")
+        else:
+            try:
+                moved = gias.link_successor(school, successor)
+            except gias.SuccessorError as error:
+                form.successor_urn.errors.append(error.message)
+            else:
+                flash(
+                    f"{successor.name} is recorded as the successor of {school.name}"
+                    + (f"; {moved} {'account' if moved == 1 else 'accounts'} moved to it" if moved else ""),
+                    "success",
+                )
+                return redirect_after_post(url_for("schools.school_page", school_id=school.id))
+    return render_school_page(school, successor_form=form, status=422)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
+from app.exports import csv_response
+from app.forms.schools import SchoolDetailsForm, SchoolFilterForm, SuccessorForm
+from app.htmx import render_page_or_fragment
 from app.models import Role
 from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, own_school_or_404, school_or_404
 from app.services import schools as school_service
+from app.services.schools import SchoolFilter
 
 bp = Blueprint("schools", __name__)
 
@@ -25,11 +29,74 @@ def home():
 @allow(*EVERY_ROLE)
 def school_page(school_id: int):
     school = school_or_404(school_id)
-    return render_template(
-        "schools/school.html",
-        school=school,
-        users=school_service.users_of(school),
-        viewer_is_council=current_user.is_council_staff,
+    return render_school_page(school)
+
+
+def render_school_page(school, *, details_form=None, successor_form=None, status=200):
+    """The school page; admins' forms on it come back here with their errors."""
+    if current_user.is_admin:
+        details_form = details_form or SchoolDetailsForm(data=details_form_data(school))
+        successor_form = successor_form or SuccessorForm()
+    return (
+        render_template(
+            "schools/school.html",
+            school=school,
+            users=school_service.users_of(school),
+            successor=school_service.successor_of(school),
+            predecessors=school_service.predecessors_of(school),
+            viewer_is_council=current_user.is_council_staff,
+            details_form=details_form,
+            successor_form=successor_form,
+        ),
+        status,
+    )
+
+
+def details_form_data(school) -> dict:
+    def choice(value):
+        return "gias" if value is None else ("yes" if value else "no")
+
+    return {
+        "has_early_years": choice(school.has_early_years),
+        "has_sixth_form": choice(school.has_sixth_form),
+        "contact_email": school.contact_email or "",
+    }
+
+
+def _school_filter() -> tuple[SchoolFilterForm, SchoolFilter]:
+    form = SchoolFilterForm(request.args)
+    if not request.args.get("status"):
+        form.status.data = "open"
+    if not form.validate():
+        # A filter nobody could have chosen (a forged phase, say) shows its error and filters nothing out.
+        return form, SchoolFilter(status="all" if form.status.errors else form.status.data)
+    return form, SchoolFilter(q=form.q.data or "", phase=form.phase.data or "", trust=form.trust.data or "", status=form.status.data)
+
+
+@bp.route("/schools")
+@allow(*COUNCIL_STAFF)
+def schools():
+    form, criteria = _school_filter()
+    page = request.args.get("page", 1, type=int) or 1
+    result = school_service.search_schools(criteria, page=page, per_page=current_app.config["SCHOOLS_PER_PAGE"])
+    query = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_page_or_fragment(
+        "schools/list.html", "schools/_list_results.html", form=form, filter_form=form, result=result, query=query
+    )
+
+
+@bp.route("/schools/export.csv")
+@allow(*COUNCIL_STAFF)
+def export_schools():
+    _, criteria = _school_filter()
+    rows = (
+        (s.urn, s.name, s.phase, s.establishment_type, s.trust_name, s.statutory_low_age, s.statutory_high_age, s.postcode, s.status)
+        for s in school_service.all_matching(criteria)
+    )
+    return csv_response(
+        "schools.csv",
+        ["URN", "Name", "Phase", "Type", "Trust", "Lowest age", "Highest age", "Postcode", "Status"],
+        rows,
     )
 
 
