@@ -12,6 +12,7 @@ from app.models import Role, School, User
 from app.services import users as user_service
 from app.services.gias import import_establishments
 from app.services.gias_sample import gias_csv_bytes
+from app.services.schools import record_import_run
 
 TRUSTS = {
     "fen": "Fen Valley Learning Trust",
@@ -116,6 +117,7 @@ def seed_demo(la_code: str, password: str) -> list[tuple[str, str, str]]:
     result = import_establishments(io.BytesIO(gias_csv_bytes(demo_gias_rows(la_code))), la_code)
     if not result.applied:  # the demo data is ours: a problem here is a bug
         raise RuntimeError(f"The demo GIAS file did not import: {result.problems}")
+    record_import_run("gias", "demo-borough-generated.csv", la_code, None, result)
     sign_ins: list[tuple[str, str, str]] = []
     for email, name, role in COUNCIL_STAFF:
         user_service.create_user(name=name, email=email, role=role, school=None, password=password)

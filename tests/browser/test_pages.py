@@ -7,24 +7,19 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.demo import DEMO_SCHOOLS
 from tests.browser.conftest import check_page, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_an_officer_opens_a_school_from_the_review_overview(page):
+def test_an_officer_opens_a_school_page(page, live):
     sign_in(page, "officer@example.org")
-    page.goto("/review")
-    expect(page.get_by_role("heading", level=1, name="Review overview", exact=True)).to_be_visible()
-    check_page(page, "review")
-
-    school = DEMO_SCHOOLS[2]  # an apostrophe in its name: St Aidan's Church of England Primary School
-    page.get_by_role("link", name=school.name, exact=True).click()
-    expect(page).to_have_url(re.compile(r"/schools/\d+$"))
+    school = live.school("990103")  # an apostrophe in its name: St Aidan's Church of England Primary School
+    response = page.goto(f"/schools/{school.id}")
+    assert response is not None and response.status == 200
     expect(page.get_by_role("heading", level=1, name=school.name, exact=True)).to_be_visible()
-    expect(page.get_by_text(f"URN {school.urn}")).to_be_visible()
-    expect(page.get_by_role("link", name="Back to review overview")).to_be_visible()
+    expect(page.locator(".govuk-caption-l")).to_have_text(f"URN {school.urn}")
+    expect(page.locator(".govuk-back-link")).to_be_visible()
     check_page(page, "school")
 
 

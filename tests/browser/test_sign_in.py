@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import expect
 
-from app.demo import DEMO_SCHOOLS, head_email
 from tests.browser.conftest import DEMO_PASSWORD, check_page
 
 pytestmark = pytest.mark.browser
@@ -25,25 +24,19 @@ class Journey:
     home_name: str  # the screenshot name of the home page
 
 
-def _school(slug: str):
-    return next(school for school in DEMO_SCHOOLS if school.slug == slug)
+# Demo schools by URN (app/demo.py). Each school test signs in as a head no other test uses.
+ALDERBROOK = "990102"
+MARSHGATE = "990104"
+SALTINGS = "990110"
 
 
-ALDERBROOK = _school("alderbrook-primary")
-MARSHGATE = _school("marshgate-primary")
-SALTINGS = _school("saltings-primary")
-
-# Each test signs in as an account no other browser test signs out, so none depends on another.
-KEYBOARD = [
-    Journey("school", head_email(ALDERBROOK), "/school", ALDERBROOK.name, "school-home"),
-    Journey("officer", "officer@example.org", "/review", "Review overview", "review"),
-    Journey("admin", "admin@example.org", "/admin/", "Administration", "admin"),
-]
-NO_JAVASCRIPT = [
-    Journey("school", head_email(MARSHGATE), "/school", MARSHGATE.name, "nojs-school-home"),
-    Journey("officer", "officer@example.org", "/review", "Review overview", "nojs-review"),
-    Journey("admin", "admin@example.org", "/admin/", "Administration", "nojs-admin"),
-]
+def journey(live, role: str, *, school_urn: str = "", prefix: str = "") -> Journey:
+    if role == "school":
+        school = live.school(school_urn)
+        return Journey(role, school.head_email, "/school", school.name, f"{prefix}school-home")
+    if role == "officer":
+        return Journey(role, "officer@example.org", "/review", "Review overview", f"{prefix}review")
+    return Journey(role, "admin@example.org", "/admin/", "Administration", f"{prefix}admin")
 
 
 def _focused(page) -> str:
@@ -105,22 +98,22 @@ def sign_in_and_out_by_keyboard(page, journey: Journey, *, prefix: str = "") -> 
     check_page(page, f"{prefix}sign-in-again")
 
 
-@pytest.mark.parametrize("journey", KEYBOARD, ids=lambda j: j.role)
-def test_sign_in_and_out_with_the_keyboard(page, journey):
-    sign_in_and_out_by_keyboard(page, journey)
+@pytest.mark.parametrize("role", ["school", "officer", "admin"])
+def test_sign_in_and_out_with_the_keyboard(page, live, role):
+    sign_in_and_out_by_keyboard(page, journey(live, role, school_urn=ALDERBROOK))
 
 
-@pytest.mark.parametrize("journey", NO_JAVASCRIPT, ids=lambda j: j.role)
-def test_sign_in_and_out_without_javascript(nojs_page, journey):
-    sign_in_and_out_by_keyboard(nojs_page, journey, prefix="nojs-")
+@pytest.mark.parametrize("role", ["school", "officer", "admin"])
+def test_sign_in_and_out_without_javascript(nojs_page, live, role):
+    sign_in_and_out_by_keyboard(nojs_page, journey(live, role, school_urn=MARSHGATE, prefix="nojs-"), prefix="nojs-")
     # No script ran: the GOV.UK template's js-enabled class was never added.
     expect(nojs_page.locator("body")).not_to_have_class(re.compile(r"\bjs-enabled\b"))
 
 
-def test_a_wrong_password_shows_the_errors_and_the_summary_links_to_the_field(page):
+def test_a_wrong_password_shows_the_errors_and_the_summary_links_to_the_field(page, live):
     page.goto("/sign-in")
     check_page(page, "sign-in")
-    page.locator("#email").fill(head_email(SALTINGS))
+    page.locator("#email").fill(live.school(SALTINGS).head_email)
     page.locator("#password").fill("not the password at all")
     page.get_by_role("button", name="Sign in").click()
 
