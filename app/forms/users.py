@@ -38,6 +38,30 @@ class SchoolChoiceField(SelectField):
         return int(self.data) if self.data and str(self.data).isdigit() else None
 
 
+# Made before the role fields so that WTForms, which orders fields by when they were made, puts
+# them first on the page and in the error summary, as the page shows them.
+NAME_FIELD = StringField(
+    "Full name",
+    widget=GovTextInput(),
+    filters=[strip],
+    validators=[
+        DataRequired(message="Enter the person's full name"),
+        Length(max=120, message="Full name must be 120 characters or fewer"),
+    ],
+)
+EMAIL_FIELD = StringField(
+    "Email address",
+    description="They sign in with this address",
+    widget=GovTextInput(),
+    filters=[strip],
+    validators=[
+        DataRequired(message="Enter an email address"),
+        Length(max=254, message="Email address must be 254 characters or fewer"),
+        Email(message="Enter an email address in the correct format, like name@example.org"),
+    ],
+)
+
+
 class _RoleFields(FlaskForm):
     role = RadioField(
         "Role",
@@ -63,26 +87,8 @@ class _RoleFields(FlaskForm):
 
 
 class NewUserForm(_RoleFields):
-    name = StringField(
-        "Full name",
-        widget=GovTextInput(),
-        filters=[strip],
-        validators=[
-            DataRequired(message="Enter the person's full name"),
-            Length(max=120, message="Full name must be 120 characters or fewer"),
-        ],
-    )
-    email = StringField(
-        "Email address",
-        description="They sign in with this address",
-        widget=GovTextInput(),
-        filters=[strip],
-        validators=[
-            DataRequired(message="Enter an email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(message="Enter an email address in the correct format, like name@example.org"),
-        ],
-    )
+    name = NAME_FIELD
+    email = EMAIL_FIELD
     password = PasswordField(
         "Initial password",
         description="At least 12 characters. Give it to the person by a separate, safe route.",
@@ -94,9 +100,6 @@ class NewUserForm(_RoleFields):
         ],
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())
-
-    # Field order on the page: who they are first, then what they may do.
-    field_order = ("name", "email", "role", "school_id", "password")
 
 
 class ChangeRoleForm(_RoleFields):

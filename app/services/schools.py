@@ -93,12 +93,12 @@ def search_schools(criteria: SchoolFilter, *, page: int = 1, per_page: int = 50)
     total = db.session.scalar(stmt.with_only_columns(func.count(School.id)).order_by(None))
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    schools = db.session.scalars(stmt.order_by(School.name, School.urn).limit(per_page).offset((page - 1) * per_page))
+    schools = db.session.scalars(stmt.order_by(School.search_name, School.urn).limit(per_page).offset((page - 1) * per_page))
     return SchoolPage(schools=list(schools), total=total, page=page, pages=pages)
 
 
 def all_matching(criteria: SchoolFilter) -> list[School]:
-    return list(db.session.scalars(_filtered(criteria).order_by(School.name, School.urn)))
+    return list(db.session.scalars(_filtered(criteria).order_by(School.search_name, School.urn)))
 
 
 def predecessors_of(school: School) -> list[School]:

@@ -298,3 +298,11 @@ def test_admin_home_counts_are_real(admin_client, factory):
     page = admin_client.get("/admin/").get_data(as_text=True)
     # 3 active officers; the deactivated one is not counted.
     assert '<td class="govuk-table__cell">Council officers</td><td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in page
+
+
+def test_the_error_summary_follows_the_order_of_the_page(admin_client):
+    token = csrf_token(admin_client, "/admin/users/new")
+    page = admin_client.post("/admin/users/new", data={"csrf_token": token}).get_data(as_text=True)
+    summary = page[page.index("govuk-error-summary__list"):page.index("</ul>", page.index("govuk-error-summary__list"))]
+    order = [summary.index(href) for href in ('href="#name"', 'href="#email"', 'href="#role"', 'href="#password"')]
+    assert order == sorted(order)

@@ -50,11 +50,29 @@ def _focused(page) -> str:
     )
 
 
+# A focus indicator: a visible outline or a box shadow (GOV.UK Frontend uses one or both on every
+# focusable element; links also take the yellow background).
+FOCUS_IS_VISIBLE = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return false;
+    const style = getComputedStyle(el);
+    const transparent = (colour) => colour === "transparent" || /rgba\\(.*,\\s*0\\)$/.test(colour);
+    const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0 && !transparent(style.outlineColor);
+    return outline || style.boxShadow !== "none";
+}"""
+
+
+def press_tab(page) -> None:
+    """One press of Tab; whatever takes focus must show it (WCAG 2.4.7)."""
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUS_IS_VISIBLE), f"focus is not visible on {_focused(page)} at {page.url}"
+
+
 def tab_to(page, locator, *, max_tabs: int = MAX_TABS) -> None:
-    """Presses Tab until the locator's element has focus."""
+    """Presses Tab until the locator's element has focus, checking each stop shows its focus."""
     handle = locator.element_handle()
     for _ in range(max_tabs):
-        page.keyboard.press("Tab")
+        press_tab(page)
         if page.evaluate("(el) => document.activeElement === el", handle):
             return
     pytest.fail(f"{max_tabs} presses of Tab never reached {locator}; focus is on {_focused(page)}")
@@ -70,11 +88,11 @@ def sign_in_and_out_by_keyboard(page, journey: Journey, *, prefix: str = "") -> 
     check_page(page, f"{prefix}sign-in")
 
     # The first stop is the skip link, then on to the email address.
-    page.keyboard.press("Tab")
+    press_tab(page)
     expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
     tab_to(page, page.locator("#email"))
     page.keyboard.type(journey.email)
-    page.keyboard.press("Tab")
+    press_tab(page)
     expect(page.locator("#password")).to_be_focused()
     page.keyboard.type(DEMO_PASSWORD)
     page.keyboard.press("Enter")
