@@ -64,19 +64,10 @@ def register_cli(app: Flask) -> None:
     @click.option("--all-las", is_flag=True, help="Import every LA's schools (the benchmark uses this).")
     def import_schools_command(path: str, la_code: str | None, all_las: bool) -> None:
         """Import a GIAS establishment extract (edubasealldataYYYYMMDD.csv)."""
-        from app.services.gias import GiasFileError, import_establishments
+        from app.services.gias import import_establishments
 
         la_code = None if all_las else (la_code or current_app.config["LA_CODE"])
-        with open(path, "rb") as binary:
-            try:
-                result = import_establishments(binary, la_code)
-            except GiasFileError as error:
-                raise click.ClickException(error.message)
-        if not result.applied:
-            db.session.rollback()
-            for problem in result.problems:
-                click.echo(f"  line {problem.line}: URN {problem.urn}: {problem.reason}", err=True)
-            raise click.ClickException(f"{result.problem_count} rows could not be read; nothing was imported.")
+        result = _run_import(path, lambda binary: import_establishments(binary, la_code), "nothing was imported")
         _record(path, "gias", la_code, result)
         click.echo(
             f"Imported {path}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged, "
@@ -87,20 +78,27 @@ def register_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     def import_links_command(path: str) -> None:
         """Import a GIAS links file (links_edubasealldataYYYYMMDD.csv): successor links."""
-        from app.services.gias import GiasFileError, import_links
+        from app.services.gias import import_links
+
+        result = _run_import(path, import_links, "nothing was linked")
+        _record(path, "links", None, result)
+        click.echo(f"Linked {result.linked} successors; {result.unchanged} already linked, {result.skipped} skipped.")
+
+    def _run_import(path: str, run, outcome: str):
+        """Run one import on a file; a refused file or unreadable rows end the command with the reasons."""
+        from app.services.gias import GiasFileError
 
         with open(path, "rb") as binary:
             try:
-                result = import_links(binary)
+                result = run(binary)
             except GiasFileError as error:
                 raise click.ClickException(error.message)
         if not result.applied:
             db.session.rollback()
             for problem in result.problems:
                 click.echo(f"  line {problem.line}: URN {problem.urn}: {problem.reason}", err=True)
-            raise click.ClickException(f"{result.problem_count} rows could not be used; nothing was linked.")
-        _record(path, "links", None, result)
-        click.echo(f"Linked {result.linked} successors; {result.unchanged} already linked, {result.skipped} skipped.")
+            raise click.ClickException(f"{result.problem_count} rows could not be read; {outcome}.")
+        return result
 
     def _record(path: str, kind: str, la_code: str | None, result) -> None:
         from app.services.schools import record_import_run

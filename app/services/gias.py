@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO
@@ -295,8 +296,7 @@ def import_establishments(binary: IO[bytes], la_code: str | None) -> ImportResul
     slugs: set[str] = set(db.session.scalars(select(School.slug)))
     seen: dict[str, int] = {}
     writer = _Writer()
-    savepoint = db.session.begin_nested()
-    try:
+    with _all_or_nothing(text, result):
         for line, raw in _read_csv(text, REQUIRED_COLUMNS, OPTIONAL_COLUMNS):
             if la_code is not None and raw["la_code"].strip() != la_code:
                 result.skipped += 1
@@ -314,22 +314,32 @@ def import_establishments(binary: IO[bytes], la_code: str | None) -> ImportResul
             if result.problem_count:
                 continue  # nothing will be written: keep reading only to report every problem
             _apply(values, existing.get(urn), writer, result, slugs)
-        if result.problem_count:
-            savepoint.rollback()
-            return _without_counts(result)
-        writer.finish()
-        savepoint.commit()
-    except BaseException:
-        if savepoint.is_active:
-            savepoint.rollback()
-        raise
-    finally:
-        text.detach()
-    return result
+        if not result.problem_count:
+            writer.finish()
+    return result if result.applied else _without_counts(result)
 
 
 def _without_counts(result: ImportResult) -> ImportResult:
     return ImportResult(problems=result.problems, problem_count=result.problem_count, skipped=result.skipped)
+
+
+@contextmanager
+def _all_or_nothing(text: IO[str], result: ImportResult) -> Iterator[None]:
+    """One savepoint around a whole import: kept only if no row had a problem and nothing raised."""
+    savepoint = db.session.begin_nested()
+    try:
+        yield
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    else:
+        if result.problem_count:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+    finally:
+        text.detach()
 
 
 def _apply(values: dict, current: tuple | None, writer: _Writer, result: ImportResult, slugs: set[str]) -> None:
@@ -389,8 +399,7 @@ def import_links(binary: IO[bytes]) -> ImportResult:
     text = open_csv_text(binary)
     result = ImportResult()
     ids = dict(db.session.execute(select(School.urn, School.id)).all())
-    savepoint = db.session.begin_nested()
-    try:
+    with _all_or_nothing(text, result):
         for line, raw in _read_csv(text, LINK_COLUMNS):
             urn, link_urn = raw["urn"].strip(), raw["link_urn"].strip()
             if not raw["link_type"].strip().lower().startswith("successor"):
@@ -413,14 +422,4 @@ def import_links(binary: IO[bytes]) -> ImportResult:
                 result.problem(line, urn, problem.message)
                 continue
             result.linked += 1
-        if result.problem_count:
-            savepoint.rollback()
-            return _without_counts(result)
-        savepoint.commit()
-    except BaseException:
-        if savepoint.is_active:
-            savepoint.rollback()
-        raise
-    finally:
-        text.detach()
-    return result
+    return result if result.applied else _without_counts(result)
