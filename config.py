@@ -76,6 +76,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=env_int("SESSION_ABSOLUTE_HOURS", 12))
+    # The cookie's expiry is set once, at sign-in: it is the absolute limit, not renewed by activity.
+    SESSION_REFRESH_EACH_REQUEST = False
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
 
     # Werkzeug's scrypt; tests lower the cost so the suite stays fast.
@@ -86,6 +88,35 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     # Generous per address: a whole school's staff may share one public address.
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "30 per 5 minutes;200 per hour")
+
+    # Accounts (see SECURITY.md for why these values).
+    # Links in mail are built from this, never from the request's Host header.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    INVITATION_HOURS = env_int("INVITATION_HOURS", 72)
+    RESET_MINUTES = env_int("RESET_MINUTES", 60)
+    # Mail about an account: at most this many links per account per hour (per address: RESET_REQUEST_RATE_LIMIT).
+    ACCOUNT_MAIL_PER_HOUR = env_int("ACCOUNT_MAIL_PER_HOUR", 3)
+    RESET_REQUEST_RATE_LIMIT = os.environ.get("RESET_REQUEST_RATE_LIMIT", "20 per hour")
+    MFA_REQUIRED = env_bool("MFA_REQUIRED", False)
+    MFA_REQUIRED_FOR_SCHOOLS = env_bool("MFA_REQUIRED_FOR_SCHOOLS", False)
+    MFA_ISSUER = os.environ.get("MFA_ISSUER", "Golden Thread")
+    MFA_CODE_RATE_LIMIT = os.environ.get("MFA_CODE_RATE_LIMIT", "10 per 5 minutes")
+    LOCKOUT_THRESHOLD = env_int("LOCKOUT_THRESHOLD", 10)
+    LOCKOUT_WINDOW_MINUTES = env_int("LOCKOUT_WINDOW_MINUTES", 15)
+    LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15)
+    SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
+    SESSION_WARNING_SECONDS = env_int("SESSION_WARNING_SECONDS", 120)
+    # Mail: "outbox" writes each message to instance/outbox/ (development, tests); "smtp" sends it.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "outbox")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Golden Thread <no-reply@fenmoor.example.org>")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = env_int("SMTP_PORT", 587)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = env_bool("SMTP_STARTTLS", True)
+    SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "mailto:security@fenmoor.example.org")
+    SECURITY_TXT_EXPIRES = os.environ.get("SECURITY_TXT_EXPIRES", "2027-11-23T00:00:00Z")
 
     HSTS_ENABLED = False
     PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)
@@ -103,6 +134,10 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
+    MFA_REQUIRED = False
+    MFA_REQUIRED_FOR_SCHOOLS = False
+    MAIL_BACKEND = "memory"
+    BASE_URL = "https://golden-thread.test"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
@@ -112,6 +147,11 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    # __Host-: the browser only takes it over HTTPS, from this host, for the whole site.
+    SESSION_COOKIE_NAME = "__Host-golden_thread_session"
+    MFA_REQUIRED = env_bool("MFA_REQUIRED", True)
+    MFA_REQUIRED_FOR_SCHOOLS = env_bool("MFA_REQUIRED_FOR_SCHOOLS", True)
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
     HSTS_ENABLED = True
     PREFERRED_URL_SCHEME = "https"
 

@@ -6,7 +6,7 @@ import os
 import sqlite3
 
 import jinja2
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -89,13 +89,20 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     auth_session.init_app(app)
 
+    from app.audit import write_pending
+
     @app.after_request
     def _commit_if_succeeded(response):
         # One transaction per request: commit once when the response succeeded, else roll back.
+        # Audit events are kept either way: a refused request is often the event itself.
         if response.status_code < 400:
+            write_pending()
             db.session.commit()
         else:
             db.session.rollback()
+            if g.get("audit_events"):
+                write_pending()
+                db.session.commit()
         return response
 
 

@@ -118,6 +118,7 @@ def db(request, app) -> Iterator:
             {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": ConnectionBoundSession}
         )
         limiter.reset()
+        app.extensions["golden_thread_outbox"] = []
         try:
             yield _db
         finally:

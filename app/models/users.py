@@ -55,6 +55,17 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Invited but not yet accepted: no password, cannot sign in.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Lockout, counted here so every worker and instance shares it.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    first_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # TOTP: the shared secret, when it was confirmed, and the last time-step used (no replays).
+    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mfa_last_timestep: Mapped[int | None]
 
     # Pages that need the school load it explicitly (joinedload); a lazy load is a bug.
     school: Mapped[School | None] = relationship(lazy="raise")
@@ -66,6 +77,14 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         # The session holds id and version: bumping the version ends every copy of the cookie.
         return f"{self.id}.{self.session_version}"
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None
+
+    @property
+    def has_accepted_invitation(self) -> bool:
+        return self.password_hash is not None
 
     @property
     def role_enum(self) -> Role:
