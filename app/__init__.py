@@ -107,15 +107,21 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.account.routes import bp as account_bp
     from app.admin.routes import bp as admin_bp
+    from app.audit_log.routes import bp as audit_log_bp
     from app.auth.routes import bp as auth_bp
     from app.main.routes import bp as main_bp
+    from app.onboarding.routes import bp as onboarding_bp
     from app.schools.routes import bp as schools_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(onboarding_bp)
     app.register_blueprint(schools_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(audit_log_bp)
+    app.register_blueprint(account_bp)
 
 
 @event.listens_for(Engine, "connect")

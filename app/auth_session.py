@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, redirect, request, url_for
+from flask import Flask, Response, current_app, redirect, request, session, url_for
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from app.extensions import db, login_manager
@@ -56,7 +58,68 @@ def unauthorized() -> Response:
     return redirect(url_for("auth.sign_in", next=next_path))
 
 
+def now() -> float:
+    """The clock sessions are timed by (tests move it)."""
+    return time.time()
+
+
+# Requests that are not a person doing something: they must not keep a session alive.
+BACKGROUND_ENDPOINTS = {"auth.session_status", "static", "main.healthz"}
+BACKGROUND_HEADER = "X-Golden-Thread-Background"
+
+
+def mark_activity(now: float) -> None:
+    session["last_active_at"] = now
+
+
+def activity_deadline() -> float:
+    """When this session ends if nothing more happens: the idle limit, capped by the absolute one."""
+    config = current_app.config
+    idle_end = session.get("last_active_at", 0) + config["SESSION_IDLE_MINUTES"] * 60
+    absolute_end = session.get("signed_in_at", 0) + config["SESSION_ABSOLUTE_HOURS"] * 3600
+    return min(idle_end, absolute_end)
+
+
+def enforce_session_limits():
+    """before_request: end a session left idle too long or kept too long; count real activity."""
+    if not current_user.is_authenticated:
+        return None
+    moment = now()
+    if "signed_in_at" not in session or moment >= activity_deadline():
+        from app import audit
+
+        audit.record("session_expired", user=current_user, subject=current_user)
+        logout_user()
+        session.clear()
+        return unauthorized()
+    if request.endpoint not in BACKGROUND_ENDPOINTS and not request.headers.get(BACKGROUND_HEADER):
+        mark_activity(moment)
+    return None
+
+
+# Pages a user who must still set up two-step verification can reach.
+ENROLMENT_ENDPOINTS = {"account.mfa_setup", "auth.sign_out", "auth.session_status", "auth.keep_alive", "static"}
+
+
+def require_mfa_enrolment():
+    """before_request: someone signed in who must set up two-step verification does that first."""
+    if not session.get("mfa_enrolment_required") or not current_user.is_authenticated:
+        return None
+    from app.permissions import PUBLIC, access_of
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.endpoint in ENROLMENT_ENDPOINTS or (view is not None and access_of(view) == PUBLIC):
+        return None
+    if request.headers.get("HX-Request") == "true":
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = url_for("account.mfa_setup")
+        return response
+    return redirect(url_for("account.mfa_setup"))
+
+
 def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
     login_manager.session_protection = "basic"
+    app.before_request(enforce_session_limits)
+    app.before_request(require_mfa_enrolment)

@@ -37,6 +37,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         app.logger.warning("CSRF refused on %s %s: %s", request.method, request.path, error.description)
+        from app import audit
+
+        audit.record("csrf_failed", reason=error.description)
         return render_error(400, csrf=True)
 
     @app.errorhandler(HTTPException)

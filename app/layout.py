@@ -32,8 +32,9 @@ NAVIGATION = (
     ("schools.home", "Your school", {Role.SCHOOL}, ("schools.home", "schools.school_page")),
     ("schools.review_overview", "Review overview", {Role.OFFICER, Role.ADMIN}, ("schools.review_overview",)),
     ("schools.schools", "Schools", {Role.OFFICER, Role.ADMIN}, ("schools.schools", "schools.school_page", "admin.import_schools", "admin.import_run")),
-    ("admin.index", "Administration", {Role.ADMIN}, ("admin.index",)),
-    ("admin.users", "Users", {Role.ADMIN}, ("admin.users", "admin.new_user", "admin.user")),
+    ("admin.index", "Administration", {Role.ADMIN}, ("admin.index", "audit_log.events")),
+    ("admin.users", "Users", {Role.ADMIN}, ("admin.users", "admin.new_user", "admin.user", "admin.invite_many")),
+    ("account.index", "Your account", {Role.SCHOOL, Role.OFFICER, Role.ADMIN}, ("account.index", "account.change_password", "account.mfa_setup", "account.recovery_codes", "account.turn_off_mfa")),
 )
 
 
@@ -47,7 +48,13 @@ def navigation_items() -> list[dict]:
     return items
 
 
+def session_seconds_left() -> int:
+    from app.auth_session import activity_deadline, now
+
+    return max(0, int(activity_deadline() - now()))
+
+
 def init_layout(app: Flask) -> None:
     @app.context_processor
     def _layout() -> dict:
-        return {"navigation_items": navigation_items, "htmx_config": HTMX_CONFIG}
+        return {"navigation_items": navigation_items, "htmx_config": HTMX_CONFIG, "session_seconds_left": session_seconds_left}

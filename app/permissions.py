@@ -28,6 +28,15 @@ COUNCIL_STAFF = (Role.OFFICER, Role.ADMIN)
 EVERY_ROLE = (Role.SCHOOL, Role.OFFICER, Role.ADMIN)
 
 
+def refuse(reason: str):
+    """404, written to the audit trail: a signed-in user reaching for what is not theirs is worth knowing."""
+    from app import audit
+
+    if current_user.is_authenticated:
+        audit.record("permission_refused", reason=reason, endpoint=request.endpoint)
+    abort(404)
+
+
 def public(view: Callable) -> Callable:
     """Anyone, signed in or not, may reach this view."""
     setattr(view, ACCESS_ATTRIBUTE, PUBLIC)
@@ -46,7 +55,7 @@ def allow(*roles: Role) -> Callable[[Callable], Callable]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
-                abort(404)
+                refuse(f"role {current_user.role} may not use this page")
             return view(*args, **kwargs)
 
         setattr(guarded, ACCESS_ATTRIBUTE, allowed)
@@ -66,7 +75,7 @@ def refuse_undeclared_views() -> None:
     view = current_app.view_functions.get(request.endpoint)
     if view is None or access_of(view) is None:
         current_app.logger.error("View %s declares no access and was refused", request.endpoint)
-        abort(404)
+        refuse("the page declares no access")
 
 
 # Object-level helpers: one per kind of object. Each returns the object or aborts with 404.
@@ -75,7 +84,7 @@ def refuse_undeclared_views() -> None:
 def school_or_404(school_id: int) -> School:
     """A school the current user may see: council staff see every school, school staff only their own."""
     if current_user.is_school_user and current_user.school_id != school_id:
-        abort(404)
+        refuse("another school")
     school = db.session.get(School, school_id)
     if school is None:
         abort(404)
@@ -85,14 +94,14 @@ def school_or_404(school_id: int) -> School:
 def own_school_or_404() -> School:
     """The signed-in school user's own school."""
     if not current_user.is_school_user or current_user.school_id is None:
-        abort(404)
+        refuse("not school staff")
     return school_or_404(current_user.school_id)
 
 
 def managed_user_or_404(user_id: int) -> User:
     """An account an administrator may manage. Nobody else manages accounts."""
     if not current_user.is_authenticated or not current_user.is_admin:
-        abort(404)
+        refuse("not an administrator")
     user = db.session.scalar(select(User).options(joinedload(User.school)).where(User.id == user_id))
     if user is None:
         abort(404)
@@ -102,7 +111,7 @@ def managed_user_or_404(user_id: int) -> User:
 def import_run_or_404(run_id: int) -> ImportRun:
     """The record of a schools-register import: administrators only."""
     if not current_user.is_authenticated or not current_user.is_admin:
-        abort(404)
+        refuse("not an administrator")
     run = db.session.scalar(select(ImportRun).options(joinedload(ImportRun.imported_by)).where(ImportRun.id == run_id))
     if run is None:
         abort(404)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from flask import Flask, Response, current_app, g, request
@@ -53,6 +54,9 @@ def add_security_headers(response: Response, hsts: bool) -> Response:
 
 def init_security(app: Flask) -> None:
     hsts = app.config["HSTS_ENABLED"]
+    for logger in (app.logger, logging.getLogger("werkzeug")):
+        if not any(isinstance(existing, EscapeControlCharacters) for existing in logger.filters):
+            logger.addFilter(EscapeControlCharacters())
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -82,3 +86,18 @@ def apply_body_limit() -> None:
     config_key = getattr(view, BODY_LIMIT_ATTRIBUTE, None)
     if config_key:
         request.max_content_length = current_app.config[config_key]
+
+
+class EscapeControlCharacters(logging.Filter):
+    """User-supplied text in a log line cannot forge a second line or hide in terminal escapes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_escape(arg) if isinstance(arg, str) else arg for arg in record.args)
+        if isinstance(record.msg, str):
+            record.msg = _escape(record.msg)
+        return True
+
+
+def _escape(text: str) -> str:
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)

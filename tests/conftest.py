@@ -45,10 +45,10 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _postgres_database_for_worker() -> str:
+def _postgres_database_for_worker(suffix: str = "") -> str:
     """A database of this worker's own on the TEST_DATABASE_URL server, made afresh."""
     base = make_url(TEST_DATABASE_URL)
-    name = f"{base.database}_{_worker()}"
+    name = f"{base.database}_{_worker()}{suffix}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:

@@ -25,3 +25,17 @@ class SignInForm(FlaskForm):
         ],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class SignInCodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        description="The 6-digit code your app shows now. If you cannot use your app, enter one of your recovery codes.",
+        widget=GovTextInput(),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            InputRequired(message="Enter the 6-digit code from your authenticator app"),
+            Length(max=40, message="Enter the 6-digit code from your authenticator app, or a recovery code"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())

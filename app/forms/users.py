@@ -1,15 +1,16 @@
 """Administrators managing accounts."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovPasswordInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from app.models.users import ROLE_LABELS, Role
@@ -87,19 +88,22 @@ class _RoleFields(FlaskForm):
 
 
 class NewUserForm(_RoleFields):
+    """An invitation: the person chooses their own password from the link we mail them."""
+
     name = NAME_FIELD
     email = EMAIL_FIELD
-    password = PasswordField(
-        "Initial password",
-        description="At least 12 characters. Give it to the person by a separate, safe route.",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter an initial password"),
-            Length(min=12, message="Password must be 12 characters or more"),
-            Length(max=128, message="Password must be 128 characters or fewer"),
-        ],
+    submit = SubmitField("Create account and send invitation", widget=GovSubmitInput())
+
+
+class InviteManyForm(FlaskForm):
+    people = FileField(
+        "CSV file of people to invite",
+        description="Columns name, email, role and school_urn, with those names in the first row. "
+        "Up to 500 people. Save it from your spreadsheet as ‘CSV UTF-8’.",
+        widget=GovFileInput(),
+        validators=[FileRequired(message="Select a CSV file of people to invite")],
     )
-    submit = SubmitField("Create account", widget=GovSubmitInput())
+    submit = SubmitField("Check the file and send invitations", widget=GovSubmitInput())
 
 
 class ChangeRoleForm(_RoleFields):

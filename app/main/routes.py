@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,6 +38,23 @@ def privacy():
 @public
 def cookies():
     return render_template("main/cookies.html")
+
+
+@bp.route("/.well-known/security.txt")
+@public
+def security_txt():
+    """RFC 9116: how to report a vulnerability, and until when this file holds."""
+    config = current_app.config
+    body = "\n".join(
+        [
+            f"Contact: {config['SECURITY_CONTACT']}",
+            f"Expires: {config['SECURITY_TXT_EXPIRES']}",
+            "Preferred-Languages: en",
+            f"Canonical: {config['BASE_URL']}/.well-known/security.txt",
+            "",
+        ]
+    )
+    return Response(body, mimetype="text/plain")
 
 
 @bp.route("/healthz")

@@ -51,7 +51,7 @@ class AuditEvent(db.Model):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     event: Mapped[str] = mapped_column(String(40), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # who acted
-    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # whom it was about
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # whom it was about
     email: Mapped[str | None] = mapped_column(String(254))  # as typed, for failures with no user
     address: Mapped[str | None] = mapped_column(String(64))
     route: Mapped[str | None] = mapped_column(String(200))

@@ -54,6 +54,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_event'), ['event'], unique=False)
         batch_op.create_index('ix_audit_events_occurred_at', ['occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_user_id'), ['user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_subject_user_id'), ['subject_user_id'], unique=False)
 
     op.create_table('recovery_codes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -120,6 +121,7 @@ def downgrade():
     op.drop_table('recovery_codes')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_user_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_events_subject_user_id'))
         batch_op.drop_index('ix_audit_events_occurred_at')
         batch_op.drop_index(batch_op.f('ix_audit_events_event'))
 

@@ -82,7 +82,7 @@ class DemoSchoolSite:
 class Live:
     url: str
     schools: dict[str, DemoSchoolSite]  # by URN
-
+    app: object = None  # the live Flask app, for reading its outbox or setting up state
     def school(self, urn: str) -> DemoSchoolSite:
         return self.schools[urn]
 
@@ -131,7 +131,7 @@ def live(tmp_path_factory) -> Iterator[Live]:
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield Live(url=f"http://127.0.0.1:{server.server_port}", schools=schools)
+        yield Live(url=f"http://127.0.0.1:{server.server_port}", schools=schools, app=app)
     finally:
         server.shutdown()
         thread.join(timeout=10)

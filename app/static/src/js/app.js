@@ -43,3 +43,112 @@ document.body.addEventListener('htmx:afterSettle', (event) => {
   }
   initAll({ scope: settled.parentElement || settled, onError: reportInitError })
 })
+
+// The GOV.UK timeout-warning pattern. The server ends a session left idle; this warns the person
+// a little before, so they can stay signed in without losing what they have typed on the page.
+// The dialog and its "Stay signed in" form are in the page (they work without JavaScript as a
+// plain POST); here we only time them, and send the form in the background.
+function startTimeoutWarning () {
+  const dialog = document.getElementById('timeout-warning')
+  if (!dialog || typeof dialog.showModal !== 'function') {
+    return
+  }
+  const warningSeconds = Number(dialog.dataset.warningSeconds)
+  const countdown = dialog.querySelector('.gt-timeout-dialog__countdown')
+  const form = dialog.querySelector('form')
+  let deadline = Date.now() + Number(dialog.dataset.secondsLeft) * 1000
+  let warnTimer = null
+  let tickTimer = null
+
+  function describe (seconds) {
+    if (seconds >= 60) {
+      const minutes = Math.ceil(seconds / 60)
+      return minutes === 1 ? '1 minute' : `${minutes} minutes`
+    }
+    return seconds === 1 ? '1 second' : `${seconds} seconds`
+  }
+
+  function schedule () {
+    clearTimeout(warnTimer)
+    warnTimer = setTimeout(checkThenWarn, Math.max(0, deadline - Date.now() - warningSeconds * 1000))
+  }
+
+  // Another tab may have kept the session alive: ask before warning. Asking is not activity.
+  async function checkThenWarn () {
+    try {
+      const response = await fetch(dialog.dataset.statusUrl, {
+        headers: { Accept: 'application/json', 'X-Golden-Thread-Background': '1' },
+        credentials: 'same-origin'
+      })
+      if (response.ok) {
+        const status = await response.json()
+        deadline = Date.now() + status.seconds_left * 1000
+      } else {
+        deadline = Date.now()
+      }
+    } catch (error) {
+      // Offline: keep our own count.
+    }
+    if (deadline - Date.now() > warningSeconds * 1000) {
+      schedule()
+      return
+    }
+    warn()
+  }
+
+  function tick () {
+    const seconds = Math.max(0, Math.round((deadline - Date.now()) / 1000))
+    countdown.textContent = describe(seconds)
+    if (seconds <= 0) {
+      window.location.assign(dialog.dataset.signedOutUrl)
+    }
+  }
+
+  function warn () {
+    if (!dialog.open) {
+      dialog.showModal()
+    }
+    tick()
+    clearInterval(tickTimer)
+    tickTimer = setInterval(tick, 1000)
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const meta = document.querySelector('meta[name="csrf-token"]')
+    const response = await fetch(form.action, {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'X-CSRFToken': meta ? meta.content : '' },
+      body: new FormData(form),
+      credentials: 'same-origin'
+    })
+    if (!response.ok) {
+      form.submit()
+      return
+    }
+    const status = await response.json()
+    deadline = Date.now() + status.seconds_left * 1000
+    clearInterval(tickTimer)
+    dialog.close()
+    schedule()
+  })
+
+  // Escape would close the dialog without telling the server: treat it as "stay signed in".
+  dialog.addEventListener('cancel', (event) => {
+    event.preventDefault()
+    form.requestSubmit()
+  })
+
+  // Anything htmx sends for the person (an autosave, a search) counts as activity on the server.
+  document.body.addEventListener('htmx:afterRequest', (event) => {
+    const headers = event.detail.requestConfig && event.detail.requestConfig.headers
+    if (event.detail.successful && !(headers && headers['X-Golden-Thread-Background'])) {
+      deadline = Date.now() + Number(dialog.dataset.idleSeconds) * 1000
+      schedule()
+    }
+  })
+
+  schedule()
+}
+
+startTimeoutWarning()
