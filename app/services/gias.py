@@ -25,6 +25,7 @@ from app.extensions import db
 from app.models import School, User
 from app.models.schools import PHASES, STATUSES, search_key
 from app.models.types import utcnow
+from app.services.uploads import FileRefusedError
 
 # Our field -> GIAS column. These must all be present in the header.
 REQUIRED_COLUMNS = {
@@ -70,12 +71,8 @@ MAX_PROBLEMS_SHOWN = 20
 SNIFF_BYTES = 64 * 1024
 
 
-class GiasFileError(Exception):
+class GiasFileError(FileRefusedError):
     """The file is not a GIAS extract we can read; nothing was changed."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

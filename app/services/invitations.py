@@ -34,6 +34,7 @@ from app.models.users import ROLE_LABELS
 from app.services import mfa, tokens
 from app.services.passwords import hash_password, password_problem, service_words
 from app.services.users import UserRuleError, _check_role_and_school, end_all_sessions, find_by_email, normalise_email
+from app.services.uploads import FileRefusedError
 
 
 class MailLimitError(UserRuleError):
@@ -347,12 +348,8 @@ MAX_PROBLEMS_SHOWN = 100
 ROLE_WORDS = {**{role.value: role.value for role in Role}, **{label.lower(): role.value for role, label in ROLE_LABELS.items()}}
 
 
-class InvitationFileError(Exception):
+class InvitationFileError(FileRefusedError):
     """The file as a whole cannot be read; nothing was created."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,11 @@
+"""What every file upload shares: refusing a file whole, with words for the person who sent it."""
+
+from __future__ import annotations
+
+
+class FileRefusedError(Exception):
+    """The file as a whole cannot be used; nothing was changed. ``message`` goes beside the upload field."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
