@@ -117,3 +117,39 @@ def test_a_signed_in_user_is_warned_before_the_idle_timeout_and_keeps_what_they_
     expect(dialog).to_be_hidden()
     expect(field).to_have_value("typed before the warning")
     expect(page).to_have_url(re.compile(r"/schools"))
+
+
+def test_forgotten_password_pages(page):
+    page.goto("/sign-in")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reset your password")
+    check_page(page, "forgotten-password")
+    page.get_by_role("button").filter(has_text=re.compile("link|Send|Continue", re.I)).first.click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    check_page(page, "forgotten-password-error")
+    page.get_by_label("Email address").fill("nobody@example.org")
+    page.get_by_label("Email address").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    check_page(page, "reset-requested")
+
+
+def test_admin_invites_many_and_reads_the_audit_trail(page, tmp_path):
+    sign_in(page, "admin@example.org")
+    page.goto("/admin/users/invite-many")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Invite people from a CSV file")
+    check_page(page, "invite-many")
+    bad = tmp_path / "people.csv"
+    bad.write_text("name,email,role,school_urn\nSam Example,not-an-email,officer,\n", encoding="utf-8")
+    page.locator("input[type=file]").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the file and send invitations").click()
+    expect(page.locator("#invitation-problems")).to_contain_text("not-an-email")
+    check_page(page, "invite-many-errors")
+
+    page.goto("/admin/audit")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Security audit trail")
+    expect(page.locator("#audit-count")).to_contain_text("event")
+    check_page(page, "audit-trail")
+    page.get_by_label("Event").select_option("sign_in")
+    expect(page).to_have_url(re.compile(r"event=sign_in"))
+    expect(page.locator("#audit-results tbody tr").first).to_contain_text("Signed in")
+    check_page(page, "audit-trail-filtered")
