@@ -110,6 +110,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.account.routes import bp as account_bp
     from app.admin.routes import bp as admin_bp
     from app.audit_log.routes import bp as audit_log_bp
+    from app.windows.routes import bp as windows_bp
+    from app import sef  # noqa: F401  (declares the self-evaluation to the return engine)
     from app.auth.routes import bp as auth_bp
     from app.main.routes import bp as main_bp
     from app.onboarding.routes import bp as onboarding_bp
@@ -121,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(schools_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(audit_log_bp)
+    app.register_blueprint(windows_bp)
     app.register_blueprint(account_bp)
 
 

@@ -32,7 +32,7 @@ NAVIGATION = (
     ("schools.home", "Your school", {Role.SCHOOL}, ("schools.home", "schools.school_page")),
     ("schools.review_overview", "Review overview", {Role.OFFICER, Role.ADMIN}, ("schools.review_overview",)),
     ("schools.schools", "Schools", {Role.OFFICER, Role.ADMIN}, ("schools.schools", "schools.school_page", "admin.import_schools", "admin.import_run")),
-    ("admin.index", "Administration", {Role.ADMIN}, ("admin.index", "audit_log.events")),
+    ("admin.index", "Administration", {Role.ADMIN}, ("admin.index", "audit_log.events", "windows.list_windows", "windows.new_window", "windows.window", "windows.edit_window")),
     ("admin.users", "Users", {Role.ADMIN}, ("admin.users", "admin.new_user", "admin.user", "admin.invite_many")),
     ("account.index", "Your account", {Role.SCHOOL, Role.OFFICER, Role.ADMIN}, ("account.index", "account.change_password", "account.mfa_setup", "account.recovery_codes", "account.turn_off_mfa")),
 )

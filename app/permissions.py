@@ -116,3 +116,15 @@ def import_run_or_404(run_id: int) -> ImportRun:
     if run is None:
         abort(404)
     return run
+
+
+def window_or_404(window_id: int):
+    """A collection window: administrators manage them."""
+    from app.models import CollectionWindow
+
+    if not current_user.is_authenticated or not current_user.is_admin:
+        refuse("not an administrator")
+    window = db.session.get(CollectionWindow, window_id)
+    if window is None:
+        abort(404)
+    return window

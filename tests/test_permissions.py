@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ImportRun, Role, School, User
+from app.models import CollectionWindow, ImportRun, Role, School, User
 from app.permissions import access_of
 from tests.conftest import csrf_token, sign_in
 
@@ -97,6 +97,19 @@ CASES = [
     Case("onboarding.forgotten_password", "GET", None, (200, 200, 200, 200)),
     # Posted with no email address: the field's error, for anyone.
     Case("onboarding.forgotten_password", "POST", None, (422, 422, 422, 422)),
+    Case("windows.list_windows", "GET", None, (SIGN_IN, 404, 404, 200)),
+    Case("windows.new_window", "GET", None, (SIGN_IN, 404, 404, 200)),
+    Case("windows.new_window", "POST", None, (SIGN_IN, 404, 404, 422)),
+    Case("windows.window", "GET", "window", (SIGN_IN, 404, 404, 200)),
+    Case("windows.window", "GET", "missing_window", (SIGN_IN, 404, 404, 404)),
+    Case("windows.edit_window", "GET", "window", (SIGN_IN, 404, 404, 200)),
+    Case("windows.edit_window", "POST", "window", (SIGN_IN, 404, 404, 422)),
+    Case("windows.close_window", "POST", "window", (SIGN_IN, 404, 404, 303)),
+    Case("windows.close_window", "POST", "missing_window", (SIGN_IN, 404, 404, 404)),
+    Case("windows.reopen_window", "POST", "window", (SIGN_IN, 404, 404, 303)),
+    Case("windows.set_exception", "POST", "window", (SIGN_IN, 404, 404, 422)),
+    Case("windows.remove_exception", "POST", "window_own_school", (SIGN_IN, 404, 404, 303)),
+    Case("windows.remove_exception", "POST", "window_missing_school", (SIGN_IN, 404, 404, 404)),
     Case("admin.index", "GET", None, (SIGN_IN, 404, 404, 200)),
     Case("admin.users", "GET", None, (SIGN_IN, 404, 404, 200)),
     Case("admin.new_user", "GET", None, (SIGN_IN, 404, 404, 200)),
@@ -158,6 +171,10 @@ def database_fingerprint() -> str:
         select(School.id, School.name, School.status, School.successor_id, School.has_sixth_form, School.contact_email)
         .order_by(School.id)
     ).all()
+    windows = db.session.execute(
+        select(CollectionWindow.id, CollectionWindow.title, CollectionWindow.due_on, CollectionWindow.closed_at).order_by(CollectionWindow.id)
+    ).all()
+    schools = (schools, windows)
     return hashlib.sha256(repr((rows, schools)).encode()).hexdigest()
 
 
@@ -168,10 +185,21 @@ def _import_run(admin) -> int:
     return run.id
 
 
+def _window(factory) -> int:
+    from datetime import date
+
+    window = CollectionWindow(return_type="sef", academic_year="2026/27", period="autumn", title="Self-evaluation, autumn 2026",
+                              opens_on=date(2026, 9, 1), due_on=date(2026, 10, 16), phases=["Primary"])
+    db.session.add(window)
+    db.session.flush()
+    return window.id
+
+
 @pytest.fixture
 def world(factory):
     own = factory.school(name="Own School")
     other = factory.school(name="Other School")
+    window_id = _window(factory)
     people = {
         "school": factory.user(Role.SCHOOL, school=own),
         "officer": factory.user(Role.OFFICER),
@@ -186,6 +214,10 @@ def world(factory):
         "missing_user": {"user_id": 999999},
         "import_run": {"run_id": _import_run(people["admin"])},
         "missing_import_run": {"run_id": 999999},
+        "window": {"window_id": window_id},
+        "missing_window": {"window_id": 999999},
+        "window_own_school": {"window_id": window_id, "school_id": own.id},
+        "window_missing_school": {"window_id": window_id, "school_id": 999999},
     }
     return people, targets
 

@@ -4,5 +4,16 @@ from app.models.accounts import AccountToken, AuditEvent, RecoveryCode
 from app.models.imports import ImportRun
 from app.models.schools import School
 from app.models.users import Role, User
+from app.models.windows import CollectionWindow, WindowException
 
-__all__ = ["AccountToken", "AuditEvent", "ImportRun", "RecoveryCode", "Role", "School", "User"]
+__all__ = [
+    "AccountToken",
+    "AuditEvent",
+    "CollectionWindow",
+    "ImportRun",
+    "RecoveryCode",
+    "Role",
+    "School",
+    "User",
+    "WindowException",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -141,3 +142,9 @@ class TestCouncilDetails:
     def test_officers_see_no_edit_forms(self, officer_client, register):
         page = officer_client.get(f"/schools/{register['880002'].id}").get_data(as_text=True)
         assert "Details the council records" not in page
+
+
+def test_the_council_details_questions_have_their_legends(admin_client, register):
+    page = admin_client.get(f"/schools/{register['880002'].id}").get_data(as_text=True)
+    for legend in ("Does the school have early years (nursery or reception)?", "Does the school have a sixth form?"):
+        assert re.search(r'<legend class="govuk-fieldset__legend[^"]*">\s*' + re.escape(legend), page), legend

@@ -1,0 +1,1 @@
+"""The return engine: every kind of return declares itself here and shares windows, lifecycle and review."""

@@ -1,0 +1,198 @@
+"""Collection windows: who is asked, by when, and the exceptions for one school.
+
+A return is due at 23:59 Europe/London on its due date, whatever the clocks are doing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.formatting import LONDON
+from app.models import CollectionWindow, School, User, WindowException
+from app.models.schools import OPEN_STATUSES
+from app.models.types import utcnow
+from app.returns import registry
+
+
+class WindowRuleError(Exception):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# "Due at 23:59" includes the whole of that minute; a return at midnight is late.
+DUE_TIME = time(23, 59, 59, 999999)
+
+
+def due_at(due_on: date) -> datetime:
+    """The moment a return is due: 23:59 in London on the due date, as an aware datetime."""
+    return datetime.combine(due_on, DUE_TIME, tzinfo=LONDON)
+
+
+def is_past_due(due_on: date, moment: datetime | None = None) -> bool:
+    return (moment or utcnow()) > due_at(due_on)
+
+
+@dataclass(frozen=True)
+class WindowDetails:
+    return_type: str
+    academic_year: str
+    period: str
+    title: str
+    opens_on: date
+    due_on: date
+    phases: list[str]
+    include_special: bool
+    include_alternative_provision: bool
+
+
+def _check(details: WindowDetails, window_id: int | None) -> None:
+    if registry.get(details.return_type) is None:
+        raise WindowRuleError("Select the return this window collects", "return_type")
+    if details.due_on < details.opens_on:
+        raise WindowRuleError("The due date must be the same as or after the opening date", "due_on")
+    if not details.phases:
+        raise WindowRuleError("Select at least one phase of school", "phases")
+    clash = db.session.scalar(
+        select(CollectionWindow.id).where(
+            CollectionWindow.return_type == details.return_type,
+            CollectionWindow.academic_year == details.academic_year,
+            CollectionWindow.period == details.period,
+            CollectionWindow.id != (window_id or 0),
+        )
+    )
+    if clash:
+        raise WindowRuleError(
+            f"There is already a {registry.get(details.return_type).title.lower()} window for "
+            f"{details.period} {details.academic_year}. Edit that one instead",
+            "period",
+        )
+
+
+def create_window(details: WindowDetails, created_by: User) -> CollectionWindow:
+    _check(details, None)
+    window = CollectionWindow(**details.__dict__, created_by_id=created_by.id)
+    try:
+        with db.session.begin_nested():  # two admins at once: the unique constraint decides
+            db.session.add(window)
+    except IntegrityError:
+        raise WindowRuleError("There is already a window for this return and period", "period") from None
+    return window
+
+
+def update_window(window: CollectionWindow, details: WindowDetails) -> CollectionWindow:
+    _check(details, window.id)
+    for key, value in details.__dict__.items():
+        setattr(window, key, value)
+    db.session.flush()
+    return window
+
+
+def close_early(window: CollectionWindow) -> None:
+    window.closed_at = utcnow()
+    db.session.flush()
+
+
+def reopen(window: CollectionWindow) -> None:
+    window.closed_at = None
+    db.session.flush()
+
+
+def _in_scope(window: CollectionWindow):
+    """SQL: the open schools this window asks.
+
+    Special schools and alternative provision are usually phase "Not applicable" in GIAS: their
+    kind, not their phase, decides whether they are asked.
+    """
+    special = func.lower(School.establishment_type).like("%special%")
+    alternative = or_(
+        func.lower(School.establishment_type).like("%alternative provision%"),
+        func.lower(School.establishment_type).like("%pupil referral unit%"),
+    )
+    rules = [and_(not_(special), not_(alternative), School.phase.in_(window.phases or []))]
+    if window.include_special:
+        rules.append(special)
+    if window.include_alternative_provision:
+        rules.append(alternative)
+    return and_(School.status.in_(OPEN_STATUSES), or_(*rules))
+
+
+def schools_in_scope(window: CollectionWindow) -> list[tuple[School, WindowException | None]]:
+    """Every school asked, with its own exception if it has one, in one query."""
+    stmt = (
+        select(School, WindowException)
+        .outerjoin(WindowException, and_(WindowException.school_id == School.id, WindowException.window_id == window.id))
+        .where(_in_scope(window))
+        .order_by(School.search_name)
+    )
+    return [(school, exception) for school, exception in db.session.execute(stmt).all()]
+
+
+def scope_count(window: CollectionWindow) -> int:
+    return db.session.scalar(select(func.count(School.id)).where(_in_scope(window)))
+
+
+def windows_for_school(school: School) -> list[tuple[CollectionWindow, WindowException | None]]:
+    """The windows that ask this school, newest first, with its own exception if any."""
+    found = []
+    rows = db.session.execute(
+        select(CollectionWindow, WindowException)
+        .outerjoin(WindowException, and_(WindowException.window_id == CollectionWindow.id, WindowException.school_id == school.id))
+        .order_by(CollectionWindow.due_on.desc())
+    ).all()
+    for window, exception in rows:
+        if db.session.scalar(select(func.count(School.id)).where(School.id == school.id, _in_scope(window))):
+            found.append((window, exception))
+    return found
+
+
+def school_due_on(window: CollectionWindow, exception: WindowException | None) -> date:
+    return exception.due_on if exception and exception.due_on else window.due_on
+
+
+def is_open_for(window: CollectionWindow, exception: WindowException | None, today: date | None = None) -> bool:
+    today = today or utcnow().astimezone(LONDON).date()
+    if window.closed_at or (exception and exception.closed_at):
+        return False
+    return window.opens_on <= today
+
+
+def set_exception(window: CollectionWindow, school: School, *, due_on: date | None, close: bool, reason: str, by: User) -> WindowException:
+    """Extend the window for one school (a later due date) or close it for that school alone."""
+    if due_on is None and not close:
+        raise WindowRuleError("Enter a new due date, or choose to close the window for this school", "due_on")
+    if due_on is not None and due_on < window.opens_on:
+        raise WindowRuleError("The new due date must be on or after the window's opening date", "due_on")
+    exception = db.session.scalar(
+        select(WindowException).where(WindowException.window_id == window.id, WindowException.school_id == school.id)
+    )
+    if exception is None:
+        exception = WindowException(window_id=window.id, school_id=school.id)
+        db.session.add(exception)
+    exception.due_on = due_on
+    exception.closed_at = utcnow() if close else None
+    exception.reason = reason.strip()
+    exception.created_by_id = by.id
+    db.session.flush()
+    return exception
+
+
+def remove_exception(window: CollectionWindow, school: School) -> None:
+    exception = db.session.scalar(
+        select(WindowException).where(WindowException.window_id == window.id, WindowException.school_id == school.id)
+    )
+    if exception is not None:
+        db.session.delete(exception)
+        db.session.flush()
+
+
+def all_windows() -> list[tuple[CollectionWindow, int]]:
+    """Every window, newest first (the scope counts cost one query each; there are a few a year)."""
+    windows = list(db.session.scalars(select(CollectionWindow).order_by(CollectionWindow.opens_on.desc(), CollectionWindow.id.desc())))
+    return [(window, scope_count(window)) for window in windows]

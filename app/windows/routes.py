@@ -1,0 +1,160 @@
+"""Administrators setting up collection windows: which return, which schools, by when."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, render_template, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from app.forms.windows import WindowExceptionForm, WindowForm, academic_years
+from app.formatting import LONDON
+from app.htmx import redirect_after_post
+from app.models import Role
+from app.models.types import utcnow
+from app.permissions import allow, school_or_404, window_or_404
+from app.returns import registry
+from app.services import windows as window_service
+from app.services.windows import WindowDetails, WindowRuleError
+
+bp = Blueprint("windows", __name__, url_prefix="/admin/windows")
+
+
+def _window_form(**kwargs) -> WindowForm:
+    form = WindowForm(**kwargs)
+    form.return_type.choices = [SelectChoice(rt.key, rt.title) for rt in registry.all_types()]
+    years = academic_years(utcnow().astimezone(LONDON).date())
+    form.academic_year.choices = [SelectChoice(year, year) for year in years]
+    if form.academic_year.data is None:
+        form.academic_year.data = years[1]
+    return form
+
+
+def _details(form: WindowForm) -> WindowDetails:
+    return WindowDetails(
+        return_type=form.return_type.data,
+        academic_year=form.academic_year.data,
+        period=form.period.data,
+        title=form.title.data,
+        opens_on=form.opens_on.data,
+        due_on=form.due_on.data,
+        phases=list(form.phases.data),
+        include_special=bool(form.include_special.data),
+        include_alternative_provision=bool(form.include_alternative_provision.data),
+    )
+
+
+@bp.route("")
+@allow(Role.ADMIN)
+def list_windows():
+    return render_template("windows/list.html", windows=window_service.all_windows(), types=registry)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def new_window():
+    form = _window_form()
+    if form.validate_on_submit():
+        try:
+            window = window_service.create_window(_details(form), current_user)
+        except WindowRuleError as error:
+            getattr(form, error.field or "title").errors.append(error.message)
+        else:
+            flash(f"Window ‘{window.title}’ saved", "success")
+            return redirect_after_post(url_for("windows.window", window_id=window.id))
+    return render_template("windows/form.html", form=form, window=None), 422 if form.errors else 200
+
+
+@bp.route("/<int:window_id>/edit", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def edit_window(window_id: int):
+    window = window_or_404(window_id)
+    form = _window_form(obj=window)
+    if form.validate_on_submit():
+        try:
+            window_service.update_window(window, _details(form))
+        except WindowRuleError as error:
+            getattr(form, error.field or "title").errors.append(error.message)
+        else:
+            flash("Window saved", "success")
+            return redirect_after_post(url_for("windows.window", window_id=window.id))
+    return render_template("windows/form.html", form=form, window=window), 422 if form.errors else 200
+
+
+def _exception_form(window, **kwargs) -> WindowExceptionForm:
+    form = WindowExceptionForm(**kwargs)
+    form.school_id.choices = [SelectChoice("", "Select a school")] + [
+        SelectChoice(str(school.id), school.name) for school, _ in window_service.schools_in_scope(window)
+    ]
+    return form
+
+
+def _window_page(window, exception_form=None, status=200):
+    schools = window_service.schools_in_scope(window)
+    return (
+        render_template(
+            "windows/window.html",
+            window=window,
+            return_type=registry.get(window.return_type),
+            schools=schools,
+            due_at=window_service.due_at,
+            school_due_on=window_service.school_due_on,
+            form=exception_form or _exception_form(window),
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:window_id>")
+@allow(Role.ADMIN)
+def window(window_id: int):
+    return _window_page(window_or_404(window_id))
+
+
+@bp.route("/<int:window_id>/close", methods=["POST"])
+@allow(Role.ADMIN)
+def close_window(window_id: int):
+    window = window_or_404(window_id)
+    window_service.close_early(window)
+    flash(f"‘{window.title}’ is closed: schools can no longer change their returns in it", "success")
+    return redirect_after_post(url_for("windows.window", window_id=window.id))
+
+
+@bp.route("/<int:window_id>/reopen", methods=["POST"])
+@allow(Role.ADMIN)
+def reopen_window(window_id: int):
+    window = window_or_404(window_id)
+    window_service.reopen(window)
+    flash(f"‘{window.title}’ is open again", "success")
+    return redirect_after_post(url_for("windows.window", window_id=window.id))
+
+
+@bp.route("/<int:window_id>/exceptions", methods=["POST"])
+@allow(Role.ADMIN)
+def set_exception(window_id: int):
+    window = window_or_404(window_id)
+    form = _exception_form(window)
+    if form.validate_on_submit():
+        if not form.school_id.data:
+            form.school_id.errors.append("Select a school from the list")
+        else:
+            school = school_or_404(int(form.school_id.data))
+            try:
+                window_service.set_exception(
+                    window, school, due_on=form.due_on.data, close=bool(form.close.data), reason=form.reason.data or "", by=current_user
+                )
+            except WindowRuleError as error:
+                getattr(form, error.field or "due_on").errors.append(error.message)
+            else:
+                flash(f"Saved for {school.name}", "success")
+                return redirect_after_post(url_for("windows.window", window_id=window.id))
+    return _window_page(window, form, status=422)
+
+
+@bp.route("/<int:window_id>/exceptions/<int:school_id>/remove", methods=["POST"])
+@allow(Role.ADMIN)
+def remove_exception(window_id: int, school_id: int):
+    window = window_or_404(window_id)
+    school = school_or_404(school_id)
+    window_service.remove_exception(window, school)
+    flash(f"{school.name} follows the window's own dates again", "success")
+    return redirect_after_post(url_for("windows.window", window_id=window.id))
