@@ -125,8 +125,9 @@ def seed_demo(la_code: str, password: str) -> list[tuple[str, str, str]]:
     schools = {school.urn: school for school in db.session.scalars(select(School))}
     for demo in DEMO_SCHOOLS:
         school = schools[demo.urn]
-        user_service.create_user(
+        head = user_service.create_user(
             name=demo.head, email=head_email(school), role=Role.SCHOOL, school=school, password=password
         )
+        head.approver = True  # the head teacher signs the school's returns off
         sign_ins.append((head_email(school), f"{demo.head}, head teacher of {demo.name}", Role.SCHOOL.label))
     return sign_ins

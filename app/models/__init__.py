@@ -2,6 +2,7 @@
 
 from app.models.accounts import AccountToken, AuditEvent, RecoveryCode
 from app.models.imports import ImportRun
+from app.models.returns import Return, ReturnTransition, Submission
 from app.models.schools import School
 from app.models.users import Role, User
 from app.models.windows import CollectionWindow, WindowException
@@ -12,8 +13,11 @@ __all__ = [
     "CollectionWindow",
     "ImportRun",
     "RecoveryCode",
+    "Return",
+    "ReturnTransition",
     "Role",
     "School",
+    "Submission",
     "User",
     "WindowException",
 ]

@@ -51,6 +51,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Signs returns off for their school (the head teacher, or a senior leader they name).
+    approver: Mapped[bool] = mapped_column(default=False)
     # Bumped to end every session of this user (sign-out, deactivation, role change).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

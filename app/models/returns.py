@@ -1,0 +1,85 @@
+"""Returns: one per school per collection window, their submissions (frozen) and every change of state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+DRAFT, SUBMITTED, RETURNED, ACCEPTED = "draft", "submitted", "returned", "accepted"
+STATES = (DRAFT, SUBMITTED, RETURNED, ACCEPTED)
+STATE_LABELS = {
+    None: "Not started",
+    DRAFT: "In progress",
+    SUBMITTED: "Submitted",
+    RETURNED: "Returned for changes",
+    ACCEPTED: "Accepted",
+}
+
+
+class Return(db.Model):
+    __tablename__ = "returns"
+    __table_args__ = (UniqueConstraint("window_id", "school_id", name="one_return_per_school_per_window"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("collection_windows.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    return_type: Mapped[str] = mapped_column(String(32))
+    form_version: Mapped[str] = mapped_column(String(40))  # e.g. "ofsted-2025"
+    state: Mapped[str] = mapped_column(String(16), default=DRAFT)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)  # the working copy, by section
+    late: Mapped[bool] = mapped_column(default=False)  # first submitted after its due time
+    first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Submission(db.Model):
+    """What the school sent, frozen: officers review this, never the working copy."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("return_id", "number", name="one_number_per_return"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
+    number: Mapped[int]  # 1 for the first submission, 2 after the first return for changes, ...
+    answers: Mapped[dict] = mapped_column(JSON)
+    form_version: Mapped[str] = mapped_column(String(40))
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    late: Mapped[bool] = mapped_column(default=False)
+
+
+class ReturnTransition(db.Model):
+    """Who moved a return from which state to which, when and why. Never changed afterwards."""
+
+    __tablename__ = "return_transitions"
+    __table_args__ = (Index("ix_return_transitions_return_id_at", "return_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"))
+    action: Mapped[str] = mapped_column(String(24))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class FrozenRecordError(RuntimeError):
+    pass
+
+
+def _frozen(mapper, connection, target) -> None:
+    raise FrozenRecordError(f"{type(target).__name__} rows cannot be changed or deleted")
+
+
+for _model in (Submission, ReturnTransition):
+    event.listen(_model, "before_update", _frozen)
+    event.listen(_model, "before_delete", _frozen)

@@ -1,0 +1,214 @@
+"""The one lifecycle every return shares: who may move a return from which state to which.
+
+    (not started) --start--> draft --submit--> submitted --accept--> accepted
+                                ^                |   |                   |
+                                |   withdraw ----+   +--return--> returned <--reopen--+
+                                +------------------------------------ (edit) submit --^
+
+Every move goes through perform(): it checks the rule, writes the transition (who, when, from, to,
+why) and, on submit, freezes a snapshot of the answers. Return types never change this module.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.formatting import LONDON
+from app.models import CollectionWindow, Return, ReturnTransition, School, Submission, User, WindowException
+from app.models.returns import ACCEPTED, DRAFT, RETURNED, SUBMITTED
+from app.models.types import utcnow
+from app.returns import registry
+from app.services import windows as window_service
+
+START, SUBMIT, WITHDRAW, TAKE, RETURN_FOR_CHANGES, ACCEPT, REOPEN = (
+    "start",
+    "submit",
+    "withdraw",
+    "take",
+    "return_for_changes",
+    "accept",
+    "reopen",
+)
+
+CONTRIBUTOR, APPROVER, OFFICER = "contributor", "approver", "officer"
+
+
+@dataclass(frozen=True)
+class Rule:
+    from_states: tuple[str | None, ...]
+    to_state: str | None  # None: the state does not change (taking a return)
+    who: tuple[str, ...]
+    needs_reason: bool = False
+
+
+RULES = {
+    START: Rule((None,), DRAFT, (CONTRIBUTOR, APPROVER)),
+    SUBMIT: Rule((DRAFT, RETURNED), SUBMITTED, (APPROVER,)),
+    WITHDRAW: Rule((SUBMITTED,), DRAFT, (APPROVER,)),
+    TAKE: Rule((SUBMITTED,), None, (OFFICER,)),
+    RETURN_FOR_CHANGES: Rule((SUBMITTED,), RETURNED, (OFFICER,), needs_reason=True),
+    ACCEPT: Rule((SUBMITTED,), ACCEPTED, (OFFICER,)),
+    REOPEN: Rule((ACCEPTED,), RETURNED, (OFFICER,), needs_reason=True),
+}
+
+
+class LifecycleError(Exception):
+    """A move that is not allowed, in words for the person who tried it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def capacity(user: User, school_id: int) -> str | None:
+    """In what capacity this user acts on this school's return, or None if not at all."""
+    if user.is_council_staff:
+        return OFFICER
+    if user.is_school_user and user.school_id == school_id:
+        return APPROVER if user.approver else CONTRIBUTOR
+    return None
+
+
+def _exception(window: CollectionWindow, school_id: int) -> WindowException | None:
+    return db.session.scalar(
+        select(WindowException).where(WindowException.window_id == window.id, WindowException.school_id == school_id)
+    )
+
+
+def school_may_change(window: CollectionWindow, school_id: int, state: str | None, now: datetime | None = None) -> bool:
+    """A school changes its return while the window is open to it, or when an officer has sent it back."""
+    if state == RETURNED:
+        return True
+    today = (now or utcnow()).astimezone(LONDON).date()
+    return window_service.is_open_for(window, _exception(window, school_id), today)
+
+
+def check(action: str, user: User, window: CollectionWindow, school_id: int, current: Return | None, reason: str = "") -> Rule:
+    """The rule for this move, or LifecycleError saying why it cannot be made."""
+    rule = RULES.get(action)
+    if rule is None:
+        raise LifecycleError("That is not something you can do to a return")
+    who = capacity(user, school_id)
+    state = current.state if current else None
+    if who not in rule.who:
+        if who == CONTRIBUTOR and APPROVER in rule.who:
+            raise LifecycleError("Only your school's approver can do this. The return is ready for them to sign off")
+        raise LifecycleError("You cannot do that to this return")
+    if state not in rule.from_states:
+        raise LifecycleError(f"You cannot do that while the return is {state or 'not started'}")
+    if rule.needs_reason and not reason.strip():
+        raise LifecycleError("Give the reason, so the school knows what to change")
+    if who in (CONTRIBUTOR, APPROVER) and not school_may_change(window, school_id, state):
+        raise LifecycleError("The window for this return is closed. Ask the School Improvement Team to reopen it")
+    if action == WITHDRAW and current.assigned_to_id is not None:
+        raise LifecycleError("An officer has already started reviewing this return, so it cannot be withdrawn")
+    return rule
+
+
+def start(user: User, window: CollectionWindow, school: School, answers: dict | None = None) -> Return:
+    """Begin this school's return in this window (optionally from answers copied from last time)."""
+    existing = db.session.scalar(select(Return).where(Return.window_id == window.id, Return.school_id == school.id))
+    check(START, user, window, school.id, existing)
+    return_type = registry.get(window.return_type)
+    if return_type is None:
+        raise LifecycleError("This kind of return is not available")
+    ret = Return(
+        window_id=window.id,
+        school_id=school.id,
+        return_type=window.return_type,
+        form_version=getattr(return_type, "form_version", "1"),
+        state=DRAFT,
+        answers=answers or {},
+    )
+    db.session.add(ret)
+    db.session.flush()
+    _record(ret, START, None, DRAFT, user, "")
+    return ret
+
+
+def perform(action: str, ret: Return, user: User, *, reason: str = "", now: datetime | None = None) -> Return:
+    """Make one move on an existing return; every rule is checked here and nowhere else."""
+    window = db.session.get(CollectionWindow, ret.window_id)
+    rule = check(action, user, window, ret.school_id, ret, reason)
+    now = now or utcnow()
+    from_state = ret.state
+    if action == TAKE:
+        _take(ret, user, now)
+    elif action == SUBMIT:
+        _submit(ret, user, window, now)
+    else:
+        ret.state = rule.to_state
+        if action != ACCEPT:  # an accepted return keeps the name of the officer who reviewed it
+            ret.assigned_to_id = None
+            ret.assigned_at = None
+    _record(ret, action, from_state, ret.state, user, reason.strip(), now)
+    db.session.flush()
+    return ret
+
+
+def _take(ret: Return, user: User, now: datetime) -> None:
+    """Assign the return to this officer, unless someone else has just taken it (a conditional update)."""
+    taken = db.session.execute(
+        update(Return)
+        .where(Return.id == ret.id, Return.assigned_to_id.is_(None))
+        .values(assigned_to_id=user.id, assigned_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(ret, ["assigned_to_id", "assigned_at"])
+    if not taken and ret.assigned_to_id != user.id:
+        raise LifecycleError("Another officer has just taken this return")
+
+
+def _submit(ret: Return, user: User, window: CollectionWindow, now: datetime) -> None:
+    number = (db.session.scalar(select(func.max(Submission.number)).where(Submission.return_id == ret.id)) or 0) + 1
+    # Late marks a first submission after the due time; a resubmission after "returned" never is.
+    late = False
+    if ret.first_submitted_at is None:
+        due_on = window_service.school_due_on(window, _exception(window, ret.school_id))
+        late = window_service.is_past_due(due_on, now)
+        ret.first_submitted_at = now
+        ret.late = late
+    db.session.add(
+        Submission(
+            return_id=ret.id,
+            number=number,
+            answers=_frozen_copy(ret.answers),
+            form_version=ret.form_version,
+            submitted_by_id=user.id,
+            submitted_at=now,
+            late=late,
+        )
+    )
+    ret.state = SUBMITTED
+    ret.assigned_to_id = None
+    ret.assigned_at = None
+
+
+def _frozen_copy(answers: dict) -> dict:
+    return copy.deepcopy(answers or {})
+
+
+def _record(ret: Return, action: str, from_state: str | None, to_state: str, user: User, reason: str, now: datetime | None = None) -> None:
+    db.session.add(
+        ReturnTransition(return_id=ret.id, action=action, from_state=from_state, to_state=to_state, by_id=user.id, at=now or utcnow(), reason=reason)
+    )
+
+
+def history(ret: Return) -> list[ReturnTransition]:
+    return list(db.session.scalars(select(ReturnTransition).where(ReturnTransition.return_id == ret.id).order_by(ReturnTransition.id)))
+
+
+def submissions(ret: Return) -> list[Submission]:
+    return list(db.session.scalars(select(Submission).where(Submission.return_id == ret.id).order_by(Submission.number)))
+
+
+def is_overdue(ret: Return | None, window: CollectionWindow, school_id: int, now: datetime | None = None) -> bool:
+    """Not yet submitted after its due time."""
+    if ret is not None and ret.first_submitted_at is not None:
+        return False
+    return window_service.is_past_due(window_service.school_due_on(window, _exception(window, school_id)), now)
