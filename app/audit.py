@@ -33,6 +33,7 @@ EVENTS = {
     "invitation_accepted": "Invitation accepted",
     "user_created": "Account created",
     "role_changed": "Role changed",
+    "approver_changed": "Sign-off rights changed",
     "deactivated": "Account deactivated",
     "reactivated": "Account reactivated",
     "signed_out_everywhere": "Signed out everywhere",

@@ -83,6 +83,9 @@ CASES = [
     Case("admin.resend_invitation", "POST", "missing_user", (SIGN_IN, 404, 404, 404)),
     Case("admin.revoke_invitation", "POST", "other_school_user", (SIGN_IN, 404, 404, 422)),
     Case("admin.revoke_invitation", "POST", "missing_user", (SIGN_IN, 404, 404, 404)),
+    # Posted with no choice: the page's error.
+    Case("admin.set_approver", "POST", "other_school_user", (SIGN_IN, 404, 404, 422)),
+    Case("admin.set_approver", "POST", "missing_user", (SIGN_IN, 404, 404, 404)),
     Case("admin.unlock_user", "POST", "other_school_user", (SIGN_IN, 404, 404, 303)),
     Case("admin.unlock_user", "POST", "missing_user", (SIGN_IN, 404, 404, 404)),
     Case("admin.sign_out_everywhere", "POST", "other_school_user", (SIGN_IN, 404, 404, 303)),
@@ -165,7 +168,7 @@ def test_a_view_without_a_declaration_is_refused(app):
 
 def database_fingerprint() -> str:
     rows = db.session.execute(
-        select(User.id, User.email, User.role, User.school_id, User.active, User.name).order_by(User.id)
+        select(User.id, User.email, User.role, User.school_id, User.active, User.name, User.approver).order_by(User.id)
     ).all()
     schools = db.session.execute(
         select(School.id, School.name, School.status, School.successor_id, School.has_sixth_form, School.contact_email)

@@ -32,6 +32,7 @@ def index():
         "admin/index.html",
         role_counts=user_service.counts_by_role(),
         phase_counts=school_service.phase_counts(),
+        without_approver=school_service.schools_without_approver(),
     )
 
 
@@ -255,6 +256,25 @@ def reset_mfa(user_id: int):
         "{name}'s two-step verification has been reset. They will set it up again when they next sign in, if it is required",
         "mfa",
     )
+
+
+@bp.route("/users/<int:user_id>/approver", methods=["POST"])
+@allow(Role.ADMIN)
+def set_approver(user_id: int):
+    managed = managed_user_or_404(user_id)
+    choice = request.form.get("approver")
+    if choice not in ("yes", "no"):
+        return _user_page(managed, status=422, rule_error="Select whether they can sign off returns", rule_error_target="approver")
+    try:
+        user_service.set_approver(managed, choice == "yes")
+    except UserRuleError as error:
+        return _user_page(managed, status=422, rule_error=error.message, rule_error_target="approver")
+    audit.record("approver_changed", subject=managed, approver=managed.approver)
+    flash(
+        f"{managed.name} {'can now sign off' if managed.approver else 'can no longer sign off'} their school's returns",
+        "success",
+    )
+    return redirect_after_post(url_for("admin.user", user_id=managed.id))
 
 
 # The schools register ------------------------------------------------------------------------

@@ -145,3 +145,17 @@ def recent_import_runs(limit: int = 10) -> list[ImportRun]:
             select(ImportRun).options(joinedload(ImportRun.imported_by)).order_by(ImportRun.id.desc()).limit(limit)
         )
     )
+
+
+def schools_without_approver() -> list[School]:
+    """Open schools where nobody active can sign a return off, in one query."""
+    has_approver = (
+        select(User.id)
+        .where(User.school_id == School.id, User.active.is_(True), User.approver.is_(True))
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            select(School).where(School.status.in_(OPEN_STATUSES), ~has_approver).order_by(School.search_name)
+        )
+    )

@@ -167,3 +167,12 @@ def counts_by_role() -> dict[str, int]:
     counts = {role.value: 0 for role in Role}
     counts.update({role: count for role, count in rows})
     return counts
+
+
+def set_approver(user: User, approver: bool) -> User:
+    """Let a school user sign returns off for their school (or stop them)."""
+    if approver and user.role != Role.SCHOOL:
+        raise UserRuleError("Only school staff sign off their school's returns")
+    user.approver = approver
+    db.session.flush()
+    return user
