@@ -14,6 +14,8 @@ class ReturnType:
     summary: str  # one sentence for the people asked to send it
     # The phases asked for it unless a window says otherwise (careers: only pupils in year 7 or above).
     default_phases: tuple[str, ...] = PHASES
+    # The version of the form new returns start with; each return keeps its own.
+    form_version: str = "1"
 
 
 _TYPES: dict[str, ReturnType] = {}

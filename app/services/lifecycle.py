@@ -121,7 +121,7 @@ def start(user: User, window: CollectionWindow, school: School, answers: dict | 
         window_id=window.id,
         school_id=school.id,
         return_type=window.return_type,
-        form_version=getattr(return_type, "form_version", "1"),
+        form_version=return_type.form_version,
         state=DRAFT,
         answers=answers or {},
     )

@@ -232,6 +232,13 @@ class TestClosedWindows:
             lifecycle.start(people["contributor"], window, school)
 
 
+def test_a_return_keeps_the_form_version_it_started_with(setting):
+    window, school, people = setting
+    ret = in_state(SUBMITTED, window, school, people)
+    assert ret.form_version == "ofsted-2025"
+    assert lifecycle.submissions(ret)[0].form_version == "ofsted-2025"
+
+
 def test_the_history_lists_every_move(setting):
     window, school, people = setting
     ret = in_state(RETURNED, window, school, people)
