@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import School, User
 from app.models.schools import PHASES, STATUSES, search_key
 from app.models.types import utcnow
-from app.services.uploads import FileRefusedError
+from app.services.uploads import FileRefusedError, RowProblem
 
 # Our field -> GIAS column. These must all be present in the header.
 REQUIRED_COLUMNS = {
@@ -75,13 +75,6 @@ class GiasFileError(FileRefusedError):
     """The file is not a GIAS extract we can read; nothing was changed."""
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    line: int
-    urn: str
-    reason: str
-
-
 @dataclass
 class ImportResult:
     added: int = 0
@@ -104,7 +97,7 @@ class ImportResult:
     def problem(self, line: int, urn: str, reason: str) -> None:
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS_SHOWN:
-            self.problems.append(RowProblem(line, urn, reason))
+            self.problems.append(RowProblem(line, reason, urn))
 
 
 def open_csv_text(binary: IO[bytes]) -> IO[str]:

@@ -34,7 +34,7 @@ from app.models.users import ROLE_LABELS
 from app.services import mfa, tokens
 from app.services.passwords import hash_password, password_problem, service_words
 from app.services.users import UserRuleError, _check_role_and_school, end_all_sessions, find_by_email, normalise_email
-from app.services.uploads import FileRefusedError
+from app.services.uploads import FileRefusedError, RowProblem
 
 
 class MailLimitError(UserRuleError):
@@ -350,12 +350,6 @@ ROLE_WORDS = {**{role.value: role.value for role in Role}, **{label.lower(): rol
 
 class InvitationFileError(FileRefusedError):
     """The file as a whole cannot be read; nothing was created."""
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    line: int
-    problem: str
 
 
 @dataclass(frozen=True)

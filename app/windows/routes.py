@@ -110,22 +110,25 @@ def window(window_id: int):
     return _window_page(window_or_404(window_id))
 
 
+def _for_everyone(window_id: int, change, message: str):
+    window = window_or_404(window_id)
+    change(window)
+    flash(message.format(title=window.title), "success")
+    return redirect_after_post(url_for("windows.window", window_id=window.id))
+
+
 @bp.route("/<int:window_id>/close", methods=["POST"])
 @allow(Role.ADMIN)
 def close_window(window_id: int):
-    window = window_or_404(window_id)
-    window_service.close_early(window)
-    flash(f"‘{window.title}’ is closed: schools can no longer change their returns in it", "success")
-    return redirect_after_post(url_for("windows.window", window_id=window.id))
+    return _for_everyone(
+        window_id, window_service.close_early, "‘{title}’ is closed: schools can no longer change their returns in it"
+    )
 
 
 @bp.route("/<int:window_id>/reopen", methods=["POST"])
 @allow(Role.ADMIN)
 def reopen_window(window_id: int):
-    window = window_or_404(window_id)
-    window_service.reopen(window)
-    flash(f"‘{window.title}’ is open again", "success")
-    return redirect_after_post(url_for("windows.window", window_id=window.id))
+    return _for_everyone(window_id, window_service.reopen, "‘{title}’ is open again")
 
 
 @bp.route("/<int:window_id>/exceptions", methods=["POST"])
