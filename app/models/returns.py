@@ -31,13 +31,38 @@ class Return(db.Model):
     return_type: Mapped[str] = mapped_column(String(32))
     form_version: Mapped[str] = mapped_column(String(40))  # e.g. "ofsted-2025"
     state: Mapped[str] = mapped_column(String(16), default=DRAFT)
-    answers: Mapped[dict] = mapped_column(JSON, default=dict)  # the working copy, by section
     late: Mapped[bool] = mapped_column(default=False)  # first submitted after its due time
     first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+SECTION_IN_PROGRESS, SECTION_COMPLETED, SECTION_TO_CHECK = "in_progress", "completed", "to_check"
+SECTION_LABELS = {
+    None: "Not started",
+    SECTION_IN_PROGRESS: "In progress",
+    SECTION_TO_CHECK: "Check and confirm",
+    SECTION_COMPLETED: "Completed",
+}
+
+
+class ReturnSection(db.Model):
+    """The working copy of one section of a return. Each save carries the version it was loaded at
+    and is a conditional update on it, so two people saving over each other get a conflict."""
+
+    __tablename__ = "return_sections"
+    __table_args__ = (UniqueConstraint("return_id", "key", name="one_row_per_section"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(16), default=SECTION_IN_PROGRESS)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Submission(db.Model):
@@ -83,3 +108,29 @@ def _frozen(mapper, connection, target) -> None:
 for _model in (Submission, ReturnTransition):
     event.listen(_model, "before_update", _frozen)
     event.listen(_model, "before_delete", _frozen)
+
+
+class SectionComment(db.Model):
+    """An officer's comment on one section of one submission: the school sees it when the return comes back."""
+
+    __tablename__ = "section_comments"
+    __table_args__ = (UniqueConstraint("submission_id", "section_key", name="one_comment_per_section"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    section_key: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReviewNote(db.Model):
+    """The reviewing officers' own note on a submission. The school never sees it."""
+
+    __tablename__ = "review_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), unique=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

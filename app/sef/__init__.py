@@ -1,7 +1,33 @@
 """Return 1: the school self-evaluation (SEF), declared to the return engine."""
 
-from app.returns.registry import ReturnType, register
-from app.sef.framework import CURRENT
+from __future__ import annotations
+
+from app.returns.registry import ReturnType, Section, register
+from app.sef.framework import CURRENT, MAX_PRIORITIES, MIN_PRIORITIES, framework
+
+
+def sef_sections(form_version: str, school) -> list[Section]:
+    """Context, one section per evaluation area the school is asked about, safeguarding, priorities."""
+    from app.forms.sef import ContextForm, PrioritiesForm, area_form, safeguarding_form
+
+    version = framework(form_version)
+    areas = version.areas if school is None else version.areas_for(early_years=school.offers_early_years, sixth_form=school.offers_sixth_form)
+    return [
+        Section("context", "School context", ContextForm, hint="The school as it is now: pupils on roll, its intake and its last inspection."),
+        *(
+            Section(area.key, area.title, area_form(version), hint=f"How well the school does in {area.title[0].lower() + area.title[1:]}, and how you know.")
+            for area in areas
+        ),
+        Section("safeguarding", "Safeguarding", safeguarding_form(version)),
+        Section(
+            "priorities",
+            "Improvement priorities",
+            PrioritiesForm,
+            hint=f"Between {MIN_PRIORITIES} and {MAX_PRIORITIES} priorities, each tagged with the council priority it supports.",
+            template="sef/_priorities.html",
+        ),
+    ]
+
 
 SEF = register(
     ReturnType(
@@ -9,5 +35,7 @@ SEF = register(
         title="School self-evaluation",
         summary="How the school judges itself against Ofsted's framework, and its improvement priorities",
         form_version=CURRENT.version,
+        sections=sef_sections,
+        declaration="I confirm that this self-evaluation is accurate, that the headteacher and governors have seen it, and that it names no pupil.",
     )
 )

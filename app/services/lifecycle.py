@@ -19,8 +19,8 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.formatting import LONDON
-from app.models import CollectionWindow, Return, ReturnTransition, School, Submission, User, WindowException
-from app.models.returns import ACCEPTED, DRAFT, RETURNED, SUBMITTED
+from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, School, Submission, User, WindowException
+from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_TO_CHECK, SUBMITTED
 from app.models.types import utcnow
 from app.returns import registry
 from app.services import windows as window_service
@@ -111,7 +111,10 @@ def check(action: str, user: User, window: CollectionWindow, school_id: int, cur
 
 
 def start(user: User, window: CollectionWindow, school: School, answers: dict | None = None) -> Return:
-    """Begin this school's return in this window (optionally from answers copied from last time)."""
+    """Begin this school's return in this window.
+
+    Answers copied from last time (by section) arrive marked "check and confirm": they count as
+    completed only when someone at the school has looked at them and saved."""
     existing = db.session.scalar(select(Return).where(Return.window_id == window.id, Return.school_id == school.id))
     check(START, user, window, school.id, existing)
     return_type = registry.get(window.return_type)
@@ -123,16 +126,20 @@ def start(user: User, window: CollectionWindow, school: School, answers: dict | 
         return_type=window.return_type,
         form_version=return_type.form_version,
         state=DRAFT,
-        answers=answers or {},
     )
     db.session.add(ret)
     db.session.flush()
+    for key, section_answers in (answers or {}).items():
+        db.session.add(
+            ReturnSection(return_id=ret.id, key=key, answers=copy.deepcopy(section_answers), version=1, status=SECTION_TO_CHECK, updated_by_id=user.id)
+        )
     _record(ret, START, None, DRAFT, user, "")
     return ret
 
 
 def perform(action: str, ret: Return, user: User, *, reason: str = "", now: datetime | None = None) -> Return:
     """Make one move on an existing return; every rule is checked here and nowhere else."""
+    lock(ret)
     window = db.session.get(CollectionWindow, ret.window_id)
     rule = check(action, user, window, ret.school_id, ret, reason)
     now = now or utcnow()
@@ -148,6 +155,15 @@ def perform(action: str, ret: Return, user: User, *, reason: str = "", now: date
             ret.assigned_at = None
     _record(ret, action, from_state, ret.state, user, reason.strip(), now)
     db.session.flush()
+    return ret
+
+
+def lock(ret: Return) -> Return:
+    """Hold the return's row until the transaction ends and read its state afresh, so two moves at
+    once (an approver submitting while a colleague saves, two officers accepting) happen one after
+    the other. SQLite has no row locks; it lets one writer in at a time anyway."""
+    db.session.execute(select(Return.id).where(Return.id == ret.id).with_for_update())
+    db.session.refresh(ret)
     return ret
 
 
@@ -177,7 +193,7 @@ def _submit(ret: Return, user: User, window: CollectionWindow, now: datetime) ->
         Submission(
             return_id=ret.id,
             number=number,
-            answers=_frozen_copy(ret.answers),
+            answers=working_copy(ret),
             form_version=ret.form_version,
             submitted_by_id=user.id,
             submitted_at=now,
@@ -189,8 +205,10 @@ def _submit(ret: Return, user: User, window: CollectionWindow, now: datetime) ->
     ret.assigned_at = None
 
 
-def _frozen_copy(answers: dict) -> dict:
-    return copy.deepcopy(answers or {})
+def working_copy(ret: Return) -> dict:
+    """The return's saved answers, by section: what a submission freezes."""
+    sections = db.session.scalars(select(ReturnSection).where(ReturnSection.return_id == ret.id).order_by(ReturnSection.key))
+    return {section.key: copy.deepcopy(section.answers) for section in sections}
 
 
 def _record(ret: Return, action: str, from_state: str | None, to_state: str, user: User, reason: str, now: datetime | None = None) -> None:

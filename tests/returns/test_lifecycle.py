@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import CollectionWindow, Return, ReturnTransition, Role, Submission, WindowException
+from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, Role, Submission, WindowException
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SUBMITTED, FrozenRecordError
 from app.services import lifecycle
 from app.services.lifecycle import (
@@ -142,7 +142,8 @@ def test_two_officers_taking_at_once_get_a_clear_message(setting):
 def test_snapshots_are_immutable_and_editing_after_submission_changes_nothing_reviewed(setting):
     window, school, people = setting
     ret = in_state(SUBMITTED, window, school, people)
-    ret.answers = {"context": {"pupils": 999}}
+    working = db.session.scalar(select(ReturnSection).where(ReturnSection.return_id == ret.id))
+    working.answers = {"pupils": 999}
     db.session.flush()
     snapshot = db.session.scalar(select(Submission).where(Submission.return_id == ret.id))
     assert snapshot.answers == {"context": {"pupils": 200}}
@@ -156,7 +157,8 @@ def test_snapshots_are_immutable_and_editing_after_submission_changes_nothing_re
 def test_each_resubmission_is_a_new_numbered_snapshot(setting):
     window, school, people = setting
     ret = in_state(RETURNED, window, school, people)
-    ret.answers = {"context": {"pupils": 210}}
+    working = db.session.scalar(select(ReturnSection).where(ReturnSection.return_id == ret.id))
+    working.answers = {"pupils": 210}
     lifecycle.perform(SUBMIT, ret, people["approver"])
     numbers = [(s.number, s.answers["context"]["pupils"]) for s in lifecycle.submissions(ret)]
     assert numbers == [(1, 200), (2, 210)]

@@ -1,0 +1,259 @@
+"""Forms the return engine shares: the base every section form builds on, and the lifecycle's own forms
+(starting, declaring and submitting, reviewing, taking, returning for changes, reopening)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxInput, GovRadioInput, GovSelect
+from wtforms import BooleanField, DateField, DecimalField, Field, FieldList, FormField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.forms.users import strip
+from app.formatting import govuk_date
+
+TEXT_LIMIT = 5000  # every long answer: enough for evidence, short enough to read
+SKIPPED = {"csrf_token", "version"}
+
+
+def long_text(label: str, *, hint: str = "", required: str | None = None, limit: int = TEXT_LIMIT, rows: int = 6) -> TextAreaField:
+    """A long answer with the GOV.UK character count, limited on the server as well as in the browser."""
+    validators = [DataRequired(message=required)] if required else [Optional()]
+    validators.append(Length(max=limit, message=f"{label} must be {limit:,} characters or fewer"))
+    return TextAreaField(
+        label,
+        description=hint,
+        filters=[strip],
+        widget=GovCharacterCount(),
+        validators=validators,
+        render_kw={"params": {"maxlength": limit}, "rows": rows},
+    )
+
+
+class SectionForm(FlaskForm):
+    """One section of a return. Its answers are plain JSON; the engine saves, versions, freezes,
+    displays and compares them without knowing which return type the section belongs to."""
+
+    version = HiddenField()
+
+    @classmethod
+    def load(cls, answers: dict | None, version: int = 0, **kwargs) -> SectionForm:
+        """The form showing saved answers (no request data)."""
+        form = cls(formdata=None, data=_to_field_data(cls, answers or {}), **kwargs)
+        form.version.data = str(version)
+        return form
+
+    def answers(self) -> dict:
+        """What to store: every answer field's data as JSON-safe values."""
+        return _answers_of(self)
+
+    def loaded_version(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+    def draft_errors(self) -> dict[str, list[str]]:
+        """The errors that stop a draft being saved: a value that is wrong, not one that is missing.
+
+        Call after validate(). A section may be saved half-done, but never with a value that is too
+        long or not one of the field's choices."""
+        return {name: errors for name, errors in _errors_with_values(self).items()}
+
+    @classmethod
+    def rows(cls, answers: dict | None, **kwargs) -> list[AnswerRow]:
+        """The section's answers as label/value rows, in the form's own words (for check your
+        answers, the officer's view of a snapshot, print and compare)."""
+        form = cls.load(answers, meta={"csrf": False}, **kwargs)
+        return list(_rows_of(form, prefix=""))
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    key: str  # stable across submissions, for comparing
+    label: str
+    value: str
+    field: str  # the top-level field name, for a "Change" link
+
+
+def _answer_fields(form) -> list[Field]:
+    return [field for name, field in form._fields.items() if name not in SKIPPED and field.type not in ("SubmitField",)]
+
+
+def _json_value(field: Field):
+    if isinstance(field, FieldList):
+        # Rows left wholly blank are not answers (the form shows its minimum number of rows anyway).
+        return [value for value in (_json_value(entry) for entry in field.entries) if not _blank(value)]
+    if isinstance(field, FormField):
+        return _answers_of(field.form)
+    data = field.data
+    if isinstance(data, date):
+        return data.isoformat()
+    if isinstance(data, Decimal):
+        return str(data)
+    if isinstance(data, str):
+        return data
+    return data
+
+
+def _blank(value) -> bool:
+    if isinstance(value, dict):
+        return all(_blank(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_blank(item) for item in value)
+    return value in (None, "")
+
+
+def _answers_of(form) -> dict:
+    return {field.short_name: _json_value(field) for field in _answer_fields(form)}
+
+
+def _to_field_data(form_class, answers: dict) -> dict:
+    """Stored JSON back into the Python values the fields expect."""
+    data = {}
+    unbound = {
+        name: getattr(form_class, name)
+        for name in dir(form_class)
+        if not name.startswith("_") and hasattr(getattr(form_class, name), "_formfield")
+    }
+    for name, value in answers.items():
+        field = unbound.get(name)
+        if field is None:
+            continue
+        data[name] = _to_python(field, value)
+    return data
+
+
+def _to_python(unbound, value):
+    field_class = unbound.field_class
+    if value is None:
+        return None
+    if issubclass(field_class, DateField) and isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    if issubclass(field_class, DecimalField):
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return None
+    if issubclass(field_class, FieldList) and isinstance(value, list):
+        inner = unbound.args[0] if unbound.args else unbound.kwargs.get("unbound_field")
+        return [_to_python(inner, item) for item in value]
+    if issubclass(field_class, FormField) and isinstance(value, dict):
+        inner_form = unbound.args[0] if unbound.args else unbound.kwargs["form_class"]
+        return _to_field_data(inner_form, value)
+    return value
+
+
+def _has_value(field: Field) -> bool:
+    if isinstance(field, (FieldList, FormField)):
+        return True
+    raw = field.raw_data
+    if raw is None:
+        return field.data not in (None, "", [])
+    return any(str(part).strip() for part in raw)
+
+
+def _errors_with_values(form) -> dict:
+    found = {}
+    for field in _answer_fields(form):
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                inner = _errors_with_values(entry.form) if isinstance(entry, FormField) else (
+                    {entry.name: entry.errors} if entry.errors and _has_value(entry) else {}
+                )
+                found.update(inner)
+        elif isinstance(field, FormField):
+            found.update(_errors_with_values(field.form))
+        elif field.errors and _has_value(field):
+            found[field.name] = list(field.errors)
+    return found
+
+
+def display_value(field: Field) -> str:
+    data = field.data
+    if data in (None, "", []):
+        return ""
+    if isinstance(field, BooleanField):
+        return "Yes" if data else "No"
+    if isinstance(field, (RadioField, SelectField)):
+        return str(dict((str(value), label) for value, label, *_ in field.iter_choices()).get(str(data), data))
+    if isinstance(field, DateField):
+        return govuk_date(data)
+    suffix = ((field.render_kw or {}).get("params") or {}).get("suffix", {}).get("text", "")
+    return f"{data}{suffix}"
+
+
+def _rows_of(form, prefix: str):
+    for field in _answer_fields(form):
+        label = field.label.text
+        if isinstance(field, FieldList):
+            for number, entry in enumerate(field.entries, start=1):
+                if isinstance(entry, FormField):
+                    if _blank(_answers_of(entry.form)):
+                        continue
+                    for row in _rows_of(entry.form, prefix=""):
+                        # "Priority 2" for the row's main field, "Priority 2: intended impact" for the rest.
+                        name = f"{label} {number}" if row.label == label else f"{label} {number}: {row.label}"
+                        yield AnswerRow(key=f"{field.short_name}.{number}.{row.key}", label=name, value=row.value, field=field.short_name)
+                else:
+                    yield AnswerRow(key=f"{field.short_name}.{number}", label=f"{label} {number}", value=display_value(entry), field=field.short_name)
+        elif isinstance(field, FormField):
+            yield from _rows_of(field.form, prefix=f"{prefix}{label}: ")
+        else:
+            yield AnswerRow(key=field.short_name, label=f"{prefix}{label}", value=display_value(field), field=field.short_name)
+
+
+# The lifecycle's own forms.
+
+
+class StartReturnForm(FlaskForm):
+    start_from = RadioField(
+        "How do you want to start?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select how you want to start")],
+        invalid_choice_message="Select how you want to start",
+        choices=[("previous", "Start from our last accepted return"), ("blank", "Start with a blank return")],
+    )
+
+
+class SubmitReturnForm(FlaskForm):
+    declaration = BooleanField(widget=GovCheckboxInput(), validators=[DataRequired(message="Confirm the declaration to submit the return")])
+
+
+def reason_field(label: str, message: str, hint: str = "") -> TextAreaField:
+    return TextAreaField(
+        label,
+        description=hint,
+        filters=[strip],
+        widget=GovCharacterCount(),
+        validators=[DataRequired(message=message), Length(max=TEXT_LIMIT, message=f"{label} must be {TEXT_LIMIT:,} characters or fewer")],
+        render_kw={"params": {"maxlength": TEXT_LIMIT}, "rows": 4},
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = reason_field("Reason", "Enter the reason")
+
+
+class ReopenForm(FlaskForm):
+    reason = reason_field(
+        "Why are you reopening this return?",
+        "Enter why you are reopening this return, so the school knows what to change",
+        hint="The school sees this.",
+    )
+
+
+class AssignForm(FlaskForm):
+    officer = SelectField(
+        "Assign to",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select an officer")],
+        invalid_choice_message="Select an officer from the list",
+        coerce=str,
+    )

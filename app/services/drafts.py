@@ -1,0 +1,185 @@
+"""Working on a return: saving sections without losing anything, starting from last time, submitting.
+
+Every save names the version of the section it was loaded at and is one conditional UPDATE on that
+version: of two people saving over each other, the second learns it (SectionConflict) and sees both
+texts, instead of one silently overwriting the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import CollectionWindow, Return, ReturnSection, School, Submission, User
+from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SECTION_IN_PROGRESS, SECTION_TO_CHECK
+from app.models.types import utcnow
+from app.returns import registry
+from app.returns.registry import Section
+from app.services import lifecycle
+from app.services.lifecycle import LifecycleError
+
+
+class SectionConflict(Exception):
+    """Someone saved this section after it was loaded. `current` is what they saved."""
+
+    def __init__(self, current: ReturnSection):
+        super().__init__("The section was saved by someone else")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class SectionState:
+    section: Section
+    saved: ReturnSection | None
+
+    @property
+    def status(self) -> str | None:
+        return self.saved.status if self.saved else None
+
+    @property
+    def answers(self) -> dict:
+        return self.saved.answers if self.saved else {}
+
+    @property
+    def version(self) -> int:
+        return self.saved.version if self.saved else 0
+
+    @property
+    def counts(self) -> bool:
+        """Completed, and so counted towards submitting."""
+        return self.status == SECTION_COMPLETED
+
+
+def sections_of(ret: Return, school: School) -> list[Section]:
+    return registry.get(ret.return_type).sections_for(ret.form_version, school)
+
+
+def section_states(ret: Return, school: School) -> list[SectionState]:
+    """Every section of this return for this school with what has been saved of it, in one query."""
+    saved = {row.key: row for row in db.session.scalars(select(ReturnSection).where(ReturnSection.return_id == ret.id))}
+    return [SectionState(section, saved.get(section.key)) for section in sections_of(ret, school)]
+
+
+def section_state(ret: Return, school: School, key: str) -> SectionState | None:
+    section = registry.get(ret.return_type).section(ret.form_version, school, key)
+    if section is None:
+        return None
+    saved = db.session.scalar(select(ReturnSection).where(ReturnSection.return_id == ret.id, ReturnSection.key == key))
+    return SectionState(section, saved)
+
+
+def incomplete(states: list[SectionState]) -> list[SectionState]:
+    return [state for state in states if state.section.required and not state.counts]
+
+
+def check_editable(ret: Return, user: User, now: datetime | None = None) -> None:
+    """Only the school's own users edit, only a draft or a returned return, and only while the window
+    is open to the school (or an officer has sent the return back)."""
+    window = db.session.get(CollectionWindow, ret.window_id)
+    who = lifecycle.capacity(user, ret.school_id)
+    if who not in (lifecycle.CONTRIBUTOR, lifecycle.APPROVER):
+        raise LifecycleError("Only the school's own staff can change its answers")
+    if ret.state not in (DRAFT, RETURNED):
+        if ret.state == ACCEPTED:
+            raise LifecycleError("This return has been accepted, so it cannot be changed")
+        raise LifecycleError("This return has been submitted. Withdraw it to make changes, if no officer has taken it yet")
+    if not lifecycle.school_may_change(window, ret.school_id, ret.state, now):
+        raise LifecycleError("The window for this return is closed. Ask the School Improvement Team to reopen it")
+
+
+def save_section(ret: Return, key: str, answers: dict, *, loaded_version: int, user: User, status: str) -> ReturnSection:
+    """Store a section's answers if nobody has saved it since `loaded_version`; the new version is one more.
+
+    The return's row is locked first, so a save and a submission of the same return never interleave."""
+    lifecycle.lock(ret)
+    check_editable(ret, user)
+    now = utcnow()
+    if loaded_version == 0:
+        row = ReturnSection(return_id=ret.id, key=key, answers=answers, version=1, status=status, updated_by_id=user.id, updated_at=now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            raise SectionConflict(_current(ret, key)) from None
+        return row
+    changed = db.session.execute(
+        update(ReturnSection)
+        .where(and_(ReturnSection.return_id == ret.id, ReturnSection.key == key, ReturnSection.version == loaded_version))
+        .values(answers=answers, version=ReturnSection.version + 1, status=status, updated_by_id=user.id, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    current = _current(ret, key)
+    if not changed:
+        raise SectionConflict(current)
+    return current
+
+
+def _current(ret: Return, key: str) -> ReturnSection:
+    row = db.session.execute(
+        select(ReturnSection).where(ReturnSection.return_id == ret.id, ReturnSection.key == key).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    return row
+
+
+def status_after_save(previous: str | None, *, complete: bool, confirmed: bool) -> str:
+    """A full save of a valid section completes it (and confirms copied answers); an autosave keeps
+    "completed" or "check and confirm" only while the answers stay complete."""
+    if not complete:
+        return SECTION_IN_PROGRESS
+    if confirmed:
+        return SECTION_COMPLETED
+    return previous if previous in (SECTION_COMPLETED, SECTION_TO_CHECK) else SECTION_IN_PROGRESS
+
+
+def last_accepted(school: School, return_type: str, before: CollectionWindow) -> Submission | None:
+    """The latest submission of the school's most recent accepted return of this type from an earlier window."""
+    return db.session.scalar(
+        select(Submission)
+        .join(Return, Return.id == Submission.return_id)
+        .join(CollectionWindow, CollectionWindow.id == Return.window_id)
+        .where(
+            Return.school_id == school.id,
+            Return.return_type == return_type,
+            Return.state == ACCEPTED,
+            Return.window_id != before.id,
+            CollectionWindow.opens_on <= before.opens_on,
+        )
+        .order_by(CollectionWindow.opens_on.desc(), Submission.number.desc())
+        .limit(1)
+    )
+
+
+def start_return(user: User, window: CollectionWindow, school: School, *, from_previous: bool) -> Return:
+    """Start the school's return, copying last accepted answers when asked. Copied answers keep only
+    the sections this version of the form still has."""
+    answers = None
+    if from_previous:
+        previous = last_accepted(school, window.return_type, window)
+        if previous is None:
+            raise LifecycleError("There is no accepted return to start from")
+        return_type = registry.get(window.return_type)
+        keys = {section.key for section in return_type.sections_for(return_type.form_version, school)}
+        answers = {key: value for key, value in previous.answers.items() if key in keys}
+    return lifecycle.start(user, window, school, answers=answers)
+
+
+def submit(ret: Return, school: School, user: User) -> Return:
+    """Submit, if every required section is completed (copied answers must have been confirmed)."""
+    lifecycle.lock(ret)
+    missing = incomplete(section_states(ret, school))
+    if missing:
+        names = ", ".join(state.section.title.lower() for state in missing)
+        raise LifecycleError(f"Complete every section before submitting. Still to complete: {names}")
+    return lifecycle.perform(lifecycle.SUBMIT, ret, user)
+
+
+def return_for(window: CollectionWindow, school: School) -> Return | None:
+    return db.session.scalar(select(Return).where(Return.window_id == window.id, Return.school_id == school.id))
+
+
+def editable_states() -> tuple[str, ...]:
+    return (DRAFT, RETURNED)
