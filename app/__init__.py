@@ -89,12 +89,17 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     auth_session.init_app(app)
 
+    from app import mail
     from app.audit import write_pending
+
+    mail.init_app(app)
 
     @app.after_request
     def _commit_if_succeeded(response):
         # One transaction per request: commit once when the response succeeded, else roll back.
         # Audit events are kept either way: a refused request is often the event itself.
+        # Mail queued by the request goes with its commit and is dropped with its rollback
+        # (app/mail.py), so nobody hears of a change that was never made.
         if response.status_code < 400:
             write_pending()
             db.session.commit()
@@ -115,12 +120,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.main.routes import bp as main_bp
     from app.onboarding.routes import bp as onboarding_bp
+    from app.returns.routes import bp as returns_bp
     from app.schools.routes import bp as schools_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(onboarding_bp)
     app.register_blueprint(schools_bp)
+    app.register_blueprint(returns_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(audit_log_bp)
     app.register_blueprint(windows_bp)

@@ -128,3 +128,19 @@ def window_or_404(window_id: int):
     if window is None:
         abort(404)
     return window
+
+
+def return_or_404(return_id: int):
+    """A return the current user may see: council staff see every school's, school staff their own school's."""
+    from app.models import Return
+
+    if not current_user.is_authenticated:
+        refuse("not signed in")
+    ret = db.session.get(Return, return_id)
+    if ret is None:
+        abort(404)
+    if current_user.is_school_user and current_user.school_id != ret.school_id:
+        refuse("another school's return")
+    if not (current_user.is_school_user or current_user.is_council_staff):
+        refuse("no access to returns")
+    return ret

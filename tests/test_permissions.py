@@ -10,10 +10,21 @@ import hashlib
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import CollectionWindow, ImportRun, Role, School, User
+from app.models import (
+    CollectionWindow,
+    ImportRun,
+    Return,
+    ReturnSection,
+    ReturnTransition,
+    ReviewNote,
+    Role,
+    School,
+    SectionComment,
+    User,
+)
 from app.permissions import access_of
 from tests.conftest import csrf_token, sign_in
 
@@ -113,6 +124,31 @@ CASES = [
     Case("windows.set_exception", "POST", "window", (SIGN_IN, 404, 404, 422)),
     Case("windows.remove_exception", "POST", "window_own_school", (SIGN_IN, 404, 404, 303)),
     Case("windows.remove_exception", "POST", "window_missing_school", (SIGN_IN, 404, 404, 404)),
+    # Returns: the school works on its own; officers read every school's but never edit answers.
+    Case("returns.start_page", "GET", "window", (SIGN_IN, 200, 404, 404)),
+    Case("returns.start_page", "GET", "missing_window", (SIGN_IN, 404, 404, 404)),
+    Case("returns.start_page", "POST", "window", (SIGN_IN, 303, 404, 404)),
+    Case("returns.overview", "GET", "own_return", (SIGN_IN, 200, 200, 200)),
+    Case("returns.overview", "GET", "other_return", (SIGN_IN, 404, 200, 200)),
+    Case("returns.overview", "GET", "missing_return", (SIGN_IN, 404, 404, 404)),
+    Case("returns.section", "GET", "own_return_section", (SIGN_IN, 200, 404, 404)),
+    Case("returns.section", "GET", "other_return_section", (SIGN_IN, 404, 404, 404)),
+    Case("returns.section", "GET", "own_return_missing_section", (SIGN_IN, 404, 404, 404)),
+    # Posted with no version: the page's error, and nothing saved.
+    Case("returns.section", "POST", "own_return_section", (SIGN_IN, 422, 404, 404)),
+    Case("returns.section", "POST", "other_return_section", (SIGN_IN, 404, 404, 404)),
+    Case("returns.autosave", "POST", "own_return_section", (SIGN_IN, 409, 404, 404)),
+    Case("returns.autosave", "POST", "other_return_section", (SIGN_IN, 404, 404, 404)),
+    Case("returns.validate_field", "POST", "own_return_field", (SIGN_IN, 200, 404, 404)),
+    Case("returns.validate_field", "POST", "other_return_field", (SIGN_IN, 404, 404, 404)),
+    Case("returns.check", "GET", "own_return", (SIGN_IN, 200, 404, 404)),
+    Case("returns.check", "GET", "other_return", (SIGN_IN, 404, 404, 404)),
+    # Posted without the declaration: the page's error.
+    Case("returns.check", "POST", "own_return", (SIGN_IN, 422, 404, 404)),
+    Case("returns.check", "POST", "other_return", (SIGN_IN, 404, 404, 404)),
+    # A draft cannot be withdrawn: the school is told so on its return's page.
+    Case("returns.withdraw", "POST", "own_return", (SIGN_IN, 303, 404, 404)),
+    Case("returns.withdraw", "POST", "other_return", (SIGN_IN, 404, 404, 404)),
     Case("admin.index", "GET", None, (SIGN_IN, 404, 404, 200)),
     Case("admin.users", "GET", None, (SIGN_IN, 404, 404, 200)),
     Case("admin.new_user", "GET", None, (SIGN_IN, 404, 404, 200)),
@@ -177,7 +213,14 @@ def database_fingerprint() -> str:
     windows = db.session.execute(
         select(CollectionWindow.id, CollectionWindow.title, CollectionWindow.due_on, CollectionWindow.closed_at).order_by(CollectionWindow.id)
     ).all()
-    schools = (schools, windows)
+    returns = (
+        db.session.execute(select(Return.id, Return.state, Return.assigned_to_id).order_by(Return.id)).all(),
+        db.session.execute(select(ReturnSection.id, ReturnSection.version, ReturnSection.answers).order_by(ReturnSection.id)).all(),
+        db.session.scalar(select(func.count(ReturnTransition.id))),
+        db.session.execute(select(SectionComment.id, SectionComment.text).order_by(SectionComment.id)).all(),
+        db.session.execute(select(ReviewNote.id, ReviewNote.text).order_by(ReviewNote.id)).all(),
+    )
+    schools = (schools, windows, returns)
     return hashlib.sha256(repr((rows, schools)).encode()).hexdigest()
 
 
@@ -196,6 +239,23 @@ def _window(factory) -> int:
     db.session.add(window)
     db.session.flush()
     return window.id
+
+
+def _returns(factory, own, other, people) -> dict[str, int]:
+    """A draft of the own school's and a submitted return of the other school's, in a spring window."""
+    from datetime import date
+
+    from app.services import lifecycle
+
+    window = CollectionWindow(return_type="sef", academic_year="2026/27", period="spring", title="Self-evaluation, spring 2027",
+                              opens_on=date(2026, 9, 1), due_on=date(2027, 3, 16), phases=["Primary"])
+    db.session.add(window)
+    db.session.flush()
+    own_return = lifecycle.start(people["school"], window, own, answers={"context": {"pupils_on_roll": 210}})
+    other_head = factory.user(Role.SCHOOL, school=other, approver=True)
+    other_return = lifecycle.start(other_head, window, other, answers={"context": {"pupils_on_roll": 320}})
+    lifecycle.perform(lifecycle.SUBMIT, other_return, other_head)
+    return {"own": own_return.id, "other": other_return.id}
 
 
 @pytest.fixture
@@ -222,6 +282,21 @@ def world(factory):
         "window_own_school": {"window_id": window_id, "school_id": own.id},
         "window_missing_school": {"window_id": window_id, "school_id": 999999},
     }
+    returns = _returns(factory, own, other, people)
+    targets.update(
+        {
+            "own_return": {"return_id": returns["own"]},
+            "other_return": {"return_id": returns["other"]},
+            "missing_return": {"return_id": 999999},
+            "own_return_section": {"return_id": returns["own"], "key": "context"},
+            "other_return_section": {"return_id": returns["other"], "key": "context"},
+            "own_return_missing_section": {"return_id": returns["own"], "key": "no-such-section"},
+            "own_return_field": {"return_id": returns["own"], "key": "context", "field": "pupils_on_roll"},
+            "other_return_field": {"return_id": returns["other"], "key": "context", "field": "pupils_on_roll"},
+            "own_submission": {"return_id": returns["own"], "number": 1},
+            "other_submission": {"return_id": returns["other"], "number": 1},
+        }
+    )
     return people, targets
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxInput, GovRadioInput, GovSelect
 from wtforms import BooleanField, DateField, DecimalField, Field, FieldList, FormField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.forms.users import strip
@@ -218,7 +219,7 @@ class StartReturnForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select how you want to start")],
         invalid_choice_message="Select how you want to start",
-        choices=[("previous", "Start from our last accepted return"), ("blank", "Start with a blank return")],
+        choices=[SelectChoice("previous", "Start from our last accepted return"), SelectChoice("blank", "Start with a blank return")],
     )
 
 

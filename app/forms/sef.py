@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextInput
+from wtforms.fields.choices import SelectChoice
 from wtforms import DecimalField, FieldList, Form, FormField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -104,7 +105,7 @@ class ContextForm(SectionForm):
     eal = percentage("Percentage of pupils with English as an additional language")
     last_inspection_outcome = SelectField(
         "Outcome of the last inspection",
-        choices=[("", "Select an outcome"), *INSPECTION_OUTCOMES],
+        choices=[SelectChoice("", "Select an outcome"), *(SelectChoice(*item) for item in INSPECTION_OUTCOMES)],
         widget=GovSelect(),
         validators=[DataRequired(message="Select the outcome of the last inspection")],
         validate_choice=True,
@@ -138,7 +139,7 @@ def area_form(framework: Framework) -> type[SectionForm]:
     class AreaForm(SectionForm):
         grade = RadioField(
             "Your self-evaluated grade",
-            choices=list(framework.grades),
+            choices=[SelectChoice(*grade) for grade in framework.grades],
             widget=GovRadioInput(),
             validators=[InputRequired(message="Select your self-evaluated grade")],
             invalid_choice_message="Select one of the grades",
@@ -163,7 +164,7 @@ def safeguarding_form(framework: Framework) -> type[SectionForm]:
     class SafeguardingForm(SectionForm):
         outcome = RadioField(
             "Are the school's safeguarding arrangements effective?",
-            choices=list(framework.safeguarding),
+            choices=[SelectChoice(*outcome) for outcome in framework.safeguarding],
             widget=GovRadioInput(),
             validators=[InputRequired(message="Select whether safeguarding is met or not met")],
             invalid_choice_message="Select met or not met",
@@ -189,7 +190,7 @@ class PriorityForm(Form):
     )
     la_priority = SelectField(
         "LA priority it supports",
-        choices=[("", "Select an LA priority"), *LA_PRIORITIES],
+        choices=[SelectChoice("", "Select an LA priority"), *(SelectChoice(*item) for item in LA_PRIORITIES)],
         widget=GovSelect(),
         filters=[lambda value: value or ""],
         validate_choice=True,

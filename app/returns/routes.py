@@ -1,0 +1,405 @@
+"""The screens every return type shares on the school's side: start, task list, sections (saved,
+autosaved, validated, with conflicts shown), check your answers, submit and withdraw."""
+
+from __future__ import annotations
+
+import copy
+
+from flask import Blueprint, Response, abort, flash, render_template, request, url_for
+from flask_login import current_user
+from govuk_frontend_wtf.main import merger
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms import FieldList, FormField
+
+from app.extensions import db
+from app.forms.returns import StartReturnForm, SubmitReturnForm
+from app.htmx import redirect_after_post
+from app.models import CollectionWindow, Return, Role, School, User
+from app.models.returns import RETURNED, SECTION_LABELS, STATE_LABELS, SUBMITTED
+from app.models.types import utcnow
+from app.permissions import EVERY_ROLE, allow, own_school_or_404, return_or_404
+from app.returns import registry
+from app.returns.display import answers_by_section
+from app.services import drafts, lifecycle, reviews
+from app.services import windows as window_service
+from app.services.drafts import SectionConflict
+from app.services.lifecycle import LifecycleError
+
+bp = Blueprint("returns", __name__)
+
+
+@bp.app_template_global()
+def field_params(field, extra: dict) -> dict:
+    """A field's own GOV.UK params (a suffix, a width) merged with the page's (a legend), which would
+    otherwise replace them."""
+    return merger.merge(copy.deepcopy(((field.render_kw or {}).get("params")) or {}), copy.deepcopy(extra))
+
+
+def _context(ret: Return) -> tuple[School, CollectionWindow]:
+    return db.session.get(School, ret.school_id), db.session.get(CollectionWindow, ret.window_id)
+
+
+def _window_for_school_or_404(window_id: int, school: School) -> CollectionWindow:
+    for window, _exception in window_service.windows_for_school(school):
+        if window.id == window_id:
+            return window
+    abort(404)
+
+
+def _approvers(school_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).where(User.school_id == school_id, User.approver.is_(True), User.active.is_(True)).order_by(User.name)
+        )
+    )
+
+
+def _editable(ret: Return) -> str | None:
+    """None when the current user may change the answers now, or the reason they may not."""
+    try:
+        drafts.check_editable(ret, current_user)
+    except LifecycleError as error:
+        return error.message
+    return None
+
+
+@bp.route("/windows/<int:window_id>/start", methods=["GET", "POST"])
+@allow(Role.SCHOOL)
+def start_page(window_id: int):
+    school = own_school_or_404()
+    window = _window_for_school_or_404(window_id, school)
+    existing = drafts.return_for(window, school)
+    if existing is not None:
+        return redirect_after_post(url_for("returns.overview", return_id=existing.id))
+    return_type = registry.get(window.return_type)
+    previous = drafts.last_accepted(school, window.return_type, window)
+    form = StartReturnForm()
+    if request.method == "POST" and (previous is None or form.validate_on_submit()):
+        try:
+            with db.session.begin_nested():
+                ret = drafts.start_return(current_user, window, school, from_previous=previous is not None and form.start_from.data == "previous")
+        except IntegrityError:  # a colleague started it a moment ago: theirs is the one
+            ret = drafts.return_for(window, school)
+            return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+        except LifecycleError as error:
+            form.start_from.errors = [error.message]
+        else:
+            flash(f"You have started your {return_type.title.lower()}. Colleagues at your school can work on it too.", "success")
+            return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+    status = 422 if form.errors else 200
+    return render_template("returns/start.html", form=form, window=window, school=school, return_type=return_type, previous=previous), status
+
+
+@bp.route("/returns/<int:return_id>")
+@allow(*EVERY_ROLE)
+def overview(return_id: int):
+    ret = return_or_404(return_id)
+    school, window = _context(ret)
+    states = drafts.section_states(ret, school)
+    history = lifecycle.history(ret)
+    return render_template(
+        "returns/overview.html",
+        ret=ret,
+        school=school,
+        window=window,
+        return_type=registry.get(ret.return_type),
+        states=states,
+        incomplete=drafts.incomplete(states),
+        comments=reviews.comments_for_school(ret),
+        reason=_latest_reason(ret, history),
+        blocked=_editable(ret) if current_user.is_school_user else "Officers review the submitted return, not the draft",
+        submissions=lifecycle.submissions(ret),
+        history=history,
+        approvers=_approvers(ret.school_id),
+        due_on=window_service.school_due_on(window, lifecycle._exception(window, ret.school_id)),
+        overdue=lifecycle.is_overdue(ret, window, ret.school_id),
+        state_labels=STATE_LABELS,
+        section_labels=SECTION_LABELS,
+        can_withdraw=ret.state == SUBMITTED and current_user.is_school_user and current_user.approver and ret.assigned_to_id is None,
+    )
+
+
+def _latest_reason(ret: Return, history) -> str:
+    """Why an officer sent the return back, while it is back with the school."""
+    if ret.state != RETURNED:
+        return ""
+    sent_back = [t for t in history if t.to_state == RETURNED]
+    return sent_back[-1].reason if sent_back else ""
+
+
+def _section_or_404(ret: Return, school: School, key: str) -> drafts.SectionState:
+    state = drafts.section_state(ret, school, key)
+    if state is None:
+        abort(404)
+    return state
+
+
+def _row_action(form) -> bool:
+    """"Add another" and "Remove" buttons change the rows shown and save nothing, with or without JavaScript."""
+    add = request.form.get("add-row")
+    remove = request.form.get("remove-row")
+    if not add and not remove:
+        return False
+    answers = form.answers()
+    limits = getattr(form, "max_rows", {})
+    if add and isinstance(getattr(form, add, None), FieldList):
+        rows = list(answers.get(add) or [])
+        shown = len(getattr(form, add).entries)
+        if shown < limits.get(add, shown + 1):
+            rows = [*rows, *([{}] * (shown - len(rows) + 1))]
+        answers[add] = rows
+    elif remove:
+        name, _, index = remove.rpartition("-")
+        field = getattr(form, name, None)
+        if isinstance(field, FieldList) and index.isdigit():
+            rows = [_entry_answers(entry) for entry in field.entries]
+            if int(index) < len(rows):
+                del rows[int(index)]
+            answers[name] = rows
+    return answers
+
+
+def _entry_answers(entry):
+    return entry.form.answers() if isinstance(entry, FormField) and hasattr(entry.form, "answers") else (
+        {sub.short_name: sub.data for sub in entry.form} if isinstance(entry, FormField) else entry.data
+    )
+
+
+def _render_section(ret, school, window, state, form, *, status=200, saved_at=None, problem=None):
+    return (
+        render_template(
+            "returns/section.html",
+            ret=ret,
+            school=school,
+            window=window,
+            state=state,
+            section=state.section,
+            form=form,
+            error_list=_error_list(form),
+            comment=reviews.comments_for_school(ret).get(state.section.key, ""),
+            saved_at=saved_at,
+            problem=problem,
+            section_labels=SECTION_LABELS,
+        ),
+        status,
+    )
+
+
+@bp.route("/returns/<int:return_id>/sections/<key>", methods=["GET", "POST"])
+@allow(Role.SCHOOL)
+def section(return_id: int, key: str):
+    ret = return_or_404(return_id)
+    school, window = _context(ret)
+    state = _section_or_404(ret, school, key)
+    form_class = state.section.form
+    blocked = _editable(ret)
+    if request.method == "GET":
+        if blocked:
+            flash(blocked, "error")
+            return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+        return _render_section(ret, school, window, state, form_class.load(state.answers, state.version), saved_at=state.saved.updated_at if state.saved else None)
+    form = form_class()
+    form.validate()  # CSRFProtect has already checked the token, for every POST
+    rows = _row_action(form)
+    if rows is not False:
+        changed = form_class.load(rows, form.loaded_version() or 0)
+        return _render_section(ret, school, window, state, changed)
+    if blocked:
+        flash(blocked, "error")
+        return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+    loaded = form.loaded_version()
+    if form.errors or loaded is None:
+        if loaded is None:
+            form.version.errors = ["This page was out of date. Check your answers and save again"]
+            form.version.data = str(state.version)
+        return _render_section(ret, school, window, state, form, status=422)
+    status = drafts.status_after_save(state.status, complete=True, confirmed=True)
+    try:
+        drafts.save_section(ret, key, form.answers(), loaded_version=loaded, user=current_user, status=status)
+    except SectionConflict as conflict:
+        if conflict.current is not None and conflict.current.answers == form.answers():
+            # What is saved is exactly what was sent (an autosave got there first): nothing to choose.
+            drafts.save_section(ret, key, form.answers(), loaded_version=conflict.current.version, user=current_user, status=status)
+        else:
+            return _conflict(ret, school, window, state, form, conflict.current)
+    except LifecycleError as error:
+        flash(error.message, "error")
+        return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+    flash(f"‘{state.section.title}’ saved and marked as completed", "success")
+    return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+
+
+def _conflict(ret, school, window, state, form, current) -> tuple[str, int]:
+    """Both versions side by side: the user keeps theirs (saving over the newer version knowingly) or takes the saved one."""
+    mine = {row.key: row for row in state.section.form.rows(form.answers())}
+    theirs = {row.key: row for row in state.section.form.rows(current.answers if current else {})}
+    keys = list(dict.fromkeys([*mine, *theirs]))
+    differences = [
+        (mine.get(key) or theirs.get(key), mine[key].value if key in mine else "", theirs[key].value if key in theirs else "")
+        for key in keys
+        if (mine[key].value if key in mine else "") != (theirs[key].value if key in theirs else "")
+    ]
+    author = db.session.get(User, current.updated_by_id) if current and current.updated_by_id else None
+    passed_on = [(name, value) for name, value in request.form.items(multi=True) if name not in ("csrf_token", "version", "add-row", "remove-row")]
+    return (
+        render_template(
+            "returns/conflict.html",
+            ret=ret,
+            school=school,
+            window=window,
+            section=state.section,
+            differences=differences,
+            current=current,
+            author=author,
+            passed_on=passed_on,
+        ),
+        409,
+    )
+
+
+@bp.route("/returns/<int:return_id>/sections/<key>/autosave", methods=["POST"])
+@allow(Role.SCHOOL)
+def autosave(return_id: int, key: str):
+    """htmx saves the section as the user types: a draft may be incomplete, never wrong."""
+    ret = return_or_404(return_id)
+    school, _window = _context(ret)
+    state = _section_or_404(ret, school, key)
+    form = state.section.form()
+    complete = form.validate()
+    loaded = form.loaded_version()
+
+    def status_fragment(kind: str, message: str, code: int, version: int | None = None):
+        form.version.data = str(version if version is not None else (loaded if loaded is not None else state.version))
+        return render_template("returns/_autosave_status.html", form=form, kind=kind, message=message, ret=ret, section=state.section), code
+
+    problems = form.draft_errors()
+    if problems:
+        first = next(iter(problems.values()))[0]
+        return status_fragment("error", f"Not saved: {first}", 422)
+    if loaded is None:
+        return status_fragment("conflict", "Not saved: this page is out of date. Save the section to check your answers", 409)
+    try:
+        saved = drafts.save_section(
+            ret, key, form.answers(), loaded_version=loaded, user=current_user, status=drafts.status_after_save(state.status, complete=complete, confirmed=False)
+        )
+    except SectionConflict as conflict:
+        if conflict.current is not None and conflict.current.answers == form.answers():
+            return status_fragment("saved", _saved_words(conflict.current.updated_at), 200, conflict.current.version)
+        return status_fragment(
+            "conflict",
+            "Not saved: someone else has saved this section since you opened it. Select ‘Save and continue’ to compare your answers with theirs",
+            409,
+        )
+    except LifecycleError as error:
+        return status_fragment("error", f"Not saved: {error.message}", 409)
+    return status_fragment("saved", _saved_words(saved.updated_at), 200, saved.version)
+
+
+def _saved_words(moment) -> str:
+    from app.formatting import LONDON
+
+    local = (moment or utcnow()).astimezone(LONDON)
+    return f"Saved at {local:%H:%M}"
+
+
+@bp.route("/returns/<int:return_id>/sections/<key>/validate", methods=["POST"])
+@allow(Role.SCHOOL)
+def validate_field(return_id: int, key: str):
+    """htmx checks one field as the user leaves it and sends back that field, with its error if it has one."""
+    ret = return_or_404(return_id)
+    school, _window = _context(ret)
+    state = _section_or_404(ret, school, key)
+    form = state.section.form()
+    form.validate()
+    field = _find_field(form, request.args.get("field", ""))
+    if field is None:
+        abort(404)
+    response = Response(render_template("returns/_field.html", field=field, ret=ret, section=state.section))
+    response.vary.add("HX-Request")
+    return response
+
+
+def _find_field(form, name: str):
+    for field in form:
+        if field.name == name:
+            return field
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    for sub in entry.form:
+                        if sub.name == name:
+                            return sub
+    return None
+
+
+def _error_list(form) -> list[dict]:
+    """The error summary's entries, in page order, for fields inside rows too (WTForms' own list
+    misses errors added to a row after its list was validated)."""
+    found = []
+
+    def walk(fields):
+        for field in fields:
+            if field.short_name == "csrf_token":
+                continue
+            if isinstance(field, FieldList):
+                for message in [error for error in field.errors if isinstance(error, str)]:
+                    found.append({"text": message, "href": f"#{field.id}"})
+                for entry in field.entries:
+                    walk(entry.form if isinstance(entry, FormField) else [entry])
+            elif isinstance(field, FormField):
+                walk(field.form)
+            elif field.errors:
+                href = f"#{field.id}-day" if field.type == "GovDateField" else (f"#{field.id}-0" if field.type == "RadioField" else f"#{field.id}")
+                found.append({"text": field.errors[0], "href": href})
+
+    walk(form)
+    return found
+
+
+@bp.route("/returns/<int:return_id>/check", methods=["GET", "POST"])
+@allow(Role.SCHOOL)
+def check(return_id: int):
+    ret = return_or_404(return_id)
+    school, window = _context(ret)
+    states = drafts.section_states(ret, school)
+    working = {state.section.key: state.answers for state in states if state.saved}
+    form = SubmitReturnForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            drafts.submit(ret, school, current_user)
+        except LifecycleError as error:
+            form.declaration.errors = [error.message]
+        else:
+            flash("Your return has been submitted. The School Improvement Team will review it.", "success")
+            return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+    return (
+        render_template(
+            "returns/check.html",
+            ret=ret,
+            school=school,
+            window=window,
+            form=form,
+            return_type=registry.get(ret.return_type),
+            states={state.section.key: state for state in states},
+            incomplete=drafts.incomplete(states),
+            answers=answers_by_section(ret.return_type, ret.form_version, school, working),
+            blocked=_editable(ret),
+            approvers=_approvers(ret.school_id),
+            section_labels=SECTION_LABELS,
+        ),
+        422 if form.errors else 200,
+    )
+
+
+@bp.route("/returns/<int:return_id>/withdraw", methods=["POST"])
+@allow(Role.SCHOOL)
+def withdraw(return_id: int):
+    ret = return_or_404(return_id)
+    try:
+        lifecycle.perform(lifecycle.WITHDRAW, ret, current_user)
+    except LifecycleError as error:
+        flash(error.message, "error")
+    else:
+        flash("Your return has been withdrawn. Make your changes and submit it again.", "success")
+    return redirect_after_post(url_for("returns.overview", return_id=ret.id))

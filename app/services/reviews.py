@@ -1,0 +1,297 @@
+"""Officers' review of a submission: comments per section the school sees, and a note it never sees.
+
+Comments and the note belong to one submission. They can be written only while that submission is
+the latest and the return waits in "submitted"; once the return goes back to the school or is
+accepted they are what was sent, and stay as they were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
+
+from app.extensions import db
+from app.formatting import LONDON
+from app.models import CollectionWindow, Return, ReturnTransition, ReviewNote, School, SectionComment, Submission, User
+from app.models.returns import ACCEPTED, RETURNED, SUBMITTED
+from app.models.types import utcnow
+from app.returns.display import answers_by_section
+from app.services import lifecycle
+from app.services.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT, WITHDRAW
+
+
+class ReviewError(Exception):
+    """A review that cannot be saved, in words for the officer who tried."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def comments_for_school(ret: Return) -> dict[str, str]:
+    """While a return is back with the school, the comments officers left on its latest submission, by section."""
+    if ret.state != RETURNED:
+        return {}
+    latest = db.session.scalar(select(Submission.id).where(Submission.return_id == ret.id).order_by(Submission.number.desc()).limit(1))
+    if latest is None:
+        return {}
+    rows = db.session.scalars(select(SectionComment).where(SectionComment.submission_id == latest))
+    return {row.section_key: row.text for row in rows if row.text.strip()}
+
+
+# The review queue.
+
+
+def days_since(moment: datetime | None, now: datetime | None = None) -> int | None:
+    """Whole days in London between then and now: 0 on the same day, 1 the day after."""
+    if moment is None:
+        return None
+    today: date = (now or utcnow()).astimezone(LONDON).date()
+    return max(0, (today - moment.astimezone(LONDON).date()).days)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    return_id: int
+    school_id: int
+    school_name: str
+    window_title: str
+    return_type: str
+    late: bool
+    submission_number: int
+    submitted_at: datetime
+    assigned_to_id: int | None
+    assigned_name: str | None
+    assigned_at: datetime | None
+
+
+def review_queue(return_type: str | None = None) -> list[QueueRow]:
+    """Returns waiting for review, the longest-waiting first (by their latest submission), in one query."""
+    latest = (
+        select(Submission.return_id, func.max(Submission.number).label("number"), func.max(Submission.submitted_at).label("submitted_at"))
+        .group_by(Submission.return_id)
+        .subquery()
+    )
+    officer = aliased(User)
+    query = (
+        select(
+            Return.id, Return.school_id, School.name, CollectionWindow.title, Return.return_type, Return.late,
+            latest.c.number, latest.c.submitted_at, Return.assigned_to_id, officer.name, Return.assigned_at,
+        )
+        .join(School, School.id == Return.school_id)
+        .join(CollectionWindow, CollectionWindow.id == Return.window_id)
+        .join(latest, latest.c.return_id == Return.id)
+        .outerjoin(officer, officer.id == Return.assigned_to_id)
+        .where(Return.state == SUBMITTED)
+        .order_by(latest.c.submitted_at, Return.id)
+    )
+    if return_type:
+        query = query.where(Return.return_type == return_type)
+    return [QueueRow(*row) for row in db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class WindowCounts:
+    window_id: int
+    title: str
+    submitted: int
+    returned: int
+    accepted: int
+
+
+def window_counts(limit: int = 3) -> list[WindowCounts]:
+    """How the most recent windows stand: returns waiting, sent back and accepted, in one GROUP BY."""
+    def counted(state: str):
+        return func.sum(case((Return.state == state, 1), else_=0))
+
+    query = (
+        select(CollectionWindow.id, CollectionWindow.title, counted(SUBMITTED), counted(RETURNED), counted(ACCEPTED))
+        .join(Return, Return.window_id == CollectionWindow.id)
+        .group_by(CollectionWindow.id, CollectionWindow.title, CollectionWindow.opens_on)
+        .order_by(CollectionWindow.opens_on.desc(), CollectionWindow.id.desc())
+        .limit(limit)
+    )
+    return [WindowCounts(wid, title, int(s or 0), int(r or 0), int(a or 0)) for wid, title, s, r, a in db.session.execute(query)]
+
+
+# One return's review.
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    submission: Submission
+    submitted_by: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    transition: ReturnTransition
+    by: str
+
+
+def submissions_of(ret: Return) -> list[SubmissionRow]:
+    """Every submission of the return with who sent it, first to last."""
+    query = (
+        select(Submission, User.name)
+        .join(User, User.id == Submission.submitted_by_id)
+        .where(Submission.return_id == ret.id)
+        .order_by(Submission.number)
+    )
+    return [SubmissionRow(submission, name) for submission, name in db.session.execute(query)]
+
+
+def history_of(ret: Return) -> list[HistoryRow]:
+    query = (
+        select(ReturnTransition, User.name)
+        .join(User, User.id == ReturnTransition.by_id)
+        .where(ReturnTransition.return_id == ret.id)
+        .order_by(ReturnTransition.id)
+    )
+    return [HistoryRow(transition, name) for transition, name in db.session.execute(query)]
+
+
+def comments_on(submission: Submission) -> dict[str, SectionComment]:
+    rows = db.session.scalars(select(SectionComment).where(SectionComment.submission_id == submission.id))
+    return {row.section_key: row for row in rows}
+
+
+def note_on(submission: Submission) -> ReviewNote | None:
+    return db.session.scalar(select(ReviewNote).where(ReviewNote.submission_id == submission.id))
+
+
+def decision_on(number: int, history: list[HistoryRow]) -> HistoryRow | None:
+    """What officers decided about submission `number`: the return for changes or acceptance that
+    followed it, or None while it waits (or was withdrawn). The nth submit in the history made
+    submission n."""
+    submits = 0
+    waiting = False
+    for row in history:
+        action = row.transition.action
+        if action == SUBMIT:
+            submits += 1
+            waiting = submits == number
+        elif waiting and action in (RETURN_FOR_CHANGES, ACCEPT):
+            return row
+        elif waiting and action == WITHDRAW:
+            return None
+    return None
+
+
+def sent_comments(submission: Submission, history: list[HistoryRow]) -> dict[str, str]:
+    """The comments the school was sent about this submission: none until officers have decided on it."""
+    if decision_on(submission.number, history) is None:
+        return {}
+    return {key: comment.text for key, comment in comments_on(submission).items() if comment.text.strip()}
+
+
+def council_staff() -> list[User]:
+    """Who a return can be assigned to: active officers and administrators."""
+    return list(
+        db.session.scalars(select(User).where(User.role.in_(("officer", "admin")), User.active.is_(True)).order_by(User.name, User.id))
+    )
+
+
+def _latest_or_refuse(ret: Return, submission: Submission, officer: User) -> None:
+    if not officer.is_council_staff:
+        raise ReviewError("Only officers review returns")
+    lifecycle.lock(ret)  # one review save at a time per return, and its state read afresh
+    latest = db.session.scalar(select(func.max(Submission.number)).where(Submission.return_id == ret.id))
+    if ret.state != SUBMITTED or submission.return_id != ret.id or submission.number != latest:
+        raise ReviewError("This submission is no longer waiting for review, so its comments cannot be changed")
+
+
+def save_review(ret: Return, submission: Submission, officer: User, comments: dict[str, str], note: str | None) -> None:
+    """Keep the officer's comments (by section key) and internal note on the latest submission."""
+    _latest_or_refuse(ret, submission, officer)
+    existing = comments_on(submission)
+    for key, text in comments.items():
+        text = (text or "").strip()
+        row = existing.get(key)
+        if row is None:
+            if text:
+                db.session.add(SectionComment(submission_id=submission.id, section_key=key, text=text, author_id=officer.id))
+        elif row.text != text:
+            row.text = text
+            row.author_id = officer.id
+    if note is not None:
+        note = note.strip()
+        row = note_on(submission)
+        if row is None:
+            if note:
+                db.session.add(ReviewNote(submission_id=submission.id, text=note, author_id=officer.id))
+        elif row.text != note:
+            row.text = note
+            row.author_id = officer.id
+    db.session.flush()
+
+
+def decide(action: str, ret: Return, submission: Submission, officer: User, comments: dict[str, str], note: str | None, reason: str = "") -> Return:
+    """Return for changes or accept, with the comments and note saved in the same step: if the move is
+    refused, nothing of it is kept."""
+    if action not in (RETURN_FOR_CHANGES, ACCEPT):
+        raise ReviewError("That is not a review decision")
+    savepoint = db.session.begin_nested()
+    try:
+        save_review(ret, submission, officer, comments, note)
+        lifecycle.perform(action, ret, officer, reason=reason)
+    except BaseException:
+        savepoint.rollback()
+        db.session.refresh(ret)
+        raise
+    savepoint.commit()
+    return ret
+
+
+# Comparing two submissions.
+
+
+@dataclass(frozen=True)
+class ComparedRow:
+    key: str
+    label: str
+    before: str | None  # None: not asked in the earlier submission
+    after: str | None  # None: not asked in the later one
+
+    @property
+    def changed(self) -> bool:
+        return (self.before or "") != (self.after or "")
+
+
+@dataclass(frozen=True)
+class ComparedSection:
+    key: str
+    title: str
+    rows: list[ComparedRow]
+
+    @property
+    def changed(self) -> list[ComparedRow]:
+        return [row for row in self.rows if row.changed]
+
+    @property
+    def unchanged(self) -> list[ComparedRow]:
+        return [row for row in self.rows if not row.changed]
+
+
+def compare(ret: Return, school: School | None, earlier: Submission, later: Submission) -> list[ComparedSection]:
+    """Two submissions side by side, field by field, each in its own form version's words; rows are
+    matched by their stable key within a section."""
+    before = answers_by_section(ret.return_type, earlier.form_version, school, earlier.answers or {})
+    after = answers_by_section(ret.return_type, later.form_version, school, later.answers or {})
+    before_by_key = {item.section.key: item for item in before}
+    order = [item.section.key for item in after] + [item.section.key for item in before if item.section.key not in {a.section.key for a in after}]
+    after_by_key = {item.section.key: item for item in after}
+    found = []
+    for key in order:
+        old, new = before_by_key.get(key), after_by_key.get(key)
+        old_rows = {row.key: row for row in old.rows} if old else {}
+        new_rows = {row.key: row for row in new.rows} if new else {}
+        rows = [
+            ComparedRow(row.key, row.label, old_rows[row.key].value if row.key in old_rows else None, row.value)
+            for row in new_rows.values()
+        ]
+        rows += [ComparedRow(row.key, row.label, row.value, None) for key_, row in old_rows.items() if key_ not in new_rows]
+        found.append(ComparedSection(key, (new or old).section.title, rows))
+    return found
