@@ -181,8 +181,14 @@ class Watch:
 _WATCHES: dict[int, Watch] = {}
 
 
+EXPECTED_FRAGMENT_STATUS = re.compile(r"Failed to load resource: the server responded with a status of (409|422) ")
+
+
 def _is_document_status(message) -> bool:
-    """Chromium logs a page answered with 404 or 422 as a failed load; that status is the test's business."""
+    """Chromium logs a page answered with 404 or 422 as a failed load; that status is the test's business.
+    So is an htmx answer of 409 (a conflict) or 422 (a field error): the page shows it."""
+    if EXPECTED_FRAGMENT_STATUS.match(message.text):
+        return True
     return message.text.startswith("Failed to load resource: the server responded with a status of") and (
         message.location.get("url") == message.page.url if message.page else False
     )
