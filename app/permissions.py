@@ -144,3 +144,13 @@ def return_or_404(return_id: int):
     if not (current_user.is_school_user or current_user.is_council_staff):
         refuse("no access to returns")
     return ret
+
+
+def colleague_or_404(user_id: int) -> User:
+    """Another account at the signed-in school user's own school."""
+    if not current_user.is_authenticated or not current_user.is_school_user or current_user.school_id is None:
+        refuse("not school staff")
+    user = db.session.get(User, user_id)
+    if user is None or user.school_id != current_user.school_id or not user.is_school_user:
+        refuse("not a colleague")
+    return user

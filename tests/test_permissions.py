@@ -149,6 +149,11 @@ CASES = [
     # A draft cannot be withdrawn: the school is told so on its return's page.
     Case("returns.withdraw", "POST", "own_return", (SIGN_IN, 303, 404, 404)),
     Case("returns.withdraw", "POST", "other_return", (SIGN_IN, 404, 404, 404)),
+    # Naming approvers: school staff see their colleagues; only an approver changes them (403 for this contributor).
+    Case("team.approvers", "GET", None, (SIGN_IN, 200, 404, 404)),
+    Case("team.set_approver", "POST", "colleague", (SIGN_IN, 403, 404, 404)),
+    Case("team.set_approver", "POST", "other_school_user", (SIGN_IN, 404, 404, 404)),
+    Case("team.set_approver", "POST", "missing_user", (SIGN_IN, 404, 404, 404)),
     Case("admin.index", "GET", None, (SIGN_IN, 404, 404, 200)),
     Case("admin.users", "GET", None, (SIGN_IN, 404, 404, 200)),
     Case("admin.new_user", "GET", None, (SIGN_IN, 404, 404, 200)),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.returns.registry import ReturnType, Section, register
-from app.sef.framework import CURRENT, MAX_PRIORITIES, MIN_PRIORITIES, framework
+from app.sef.framework import CURRENT, framework
 
 
 def sef_sections(form_version: str, school) -> list[Section]:
@@ -23,7 +23,6 @@ def sef_sections(form_version: str, school) -> list[Section]:
             "priorities",
             "Improvement priorities",
             PrioritiesForm,
-            hint=f"Between {MIN_PRIORITIES} and {MAX_PRIORITIES} priorities, each tagged with the council priority it supports.",
             template="sef/_priorities.html",
         ),
     ]
