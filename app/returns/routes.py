@@ -209,6 +209,9 @@ def section(return_id: int, key: str):
         flash(blocked, "error")
         return redirect_after_post(url_for("returns.overview", return_id=ret.id))
     loaded = form.loaded_version()
+    if loaded is not None and loaded != state.version and (state.saved is None or state.saved.answers != form.answers()):
+        # Someone saved since this page was loaded: they choose first, before any field errors.
+        return _conflict(ret, school, window, state, form, state.saved)
     if form.errors or loaded is None:
         if loaded is None:
             form.version.errors = ["This page was out of date. Check your answers and save again"]

@@ -58,6 +58,17 @@ def a_school_with_an_open_sef_window(live) -> tuple[int, str, str]:
     pytest.fail("no school left without a return in the open self-evaluation window")
 
 
+def start_blank(page, window_id: int, *, keyboard: bool) -> None:
+    """Start the return; where the school has an accepted one from last time, start blank instead."""
+    page.goto(f"/windows/{window_id}/start")
+    blank = page.get_by_label("Start with a blank return")
+    if blank.count():
+        press(page, blank, "Space") if keyboard else blank.check()
+    start = page.get_by_role("button", name="Start")
+    press(page, start) if keyboard else start.click()
+    expect(page.locator(".govuk-task-list")).to_be_visible()
+
+
 def press(page, locator, key: str = "Enter") -> None:
     locator.focus()
     page.keyboard.press(key)
@@ -124,8 +135,7 @@ def test_a_head_teacher_completes_a_self_evaluation_with_the_keyboard(page, live
     page.goto(f"/windows/{window_id}/start")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Start your school self-evaluation")
     check_page(page, "sef-start")
-    press(page, page.get_by_role("button", name="Start"))
-    expect(page.locator(".govuk-task-list")).to_be_visible()
+    start_blank(page, window_id, keyboard=True)
     check_page(page, "sef-task-list")
     sections = section_links(page)
     assert [title for title, _ in sections][:2] == ["School context", "Inclusion"]
@@ -190,8 +200,7 @@ def test_the_same_self_evaluation_without_javascript(nojs_page, live):
     page = nojs_page
     window_id, school_name, head = a_school_with_an_open_sef_window(live)
     sign_in(page, head)
-    page.goto(f"/windows/{window_id}/start")
-    page.get_by_role("button", name="Start").click()
+    start_blank(page, window_id, keyboard=False)
     sections = section_links(page)
     for title, href in sections:
         page.goto(href)
@@ -214,3 +223,45 @@ def test_the_same_self_evaluation_without_javascript(nojs_page, live):
     page.get_by_role("button", name="Submit return").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Your return has been submitted")
     check_page(page, "sef-nojs-submitted")
+
+
+def test_two_people_saving_one_section_the_second_sees_both_answers_and_chooses(browser, live_server, live):
+    from tests.browser.conftest import _new_page
+
+    window_id, _school_name, head = a_school_with_an_open_sef_window(live)
+    first_context, first = _new_page(browser, live_server, javascript=True)
+    second_context, second = _new_page(browser, live_server, javascript=True)
+    try:
+        sign_in(first, head)
+        sign_in(second, head)
+        start_blank(first, window_id, keyboard=False)
+        section = section_links(first)[0][1]
+        first.goto(section)
+        second.goto(section)
+
+        first.get_by_label("Pupils on roll").fill("300")
+        expect(first.locator("#autosave-status")).to_contain_text("Saved at")
+
+        # The second person's autosave is refused, and says why, without losing what they typed.
+        type_into(second, second.get_by_label("Pupils on roll"), "280")
+        expect(second.locator("#autosave-status")).to_contain_text("someone else has saved this section")
+        expect(second.get_by_label("Pupils on roll")).to_have_value("280")
+        press(second, second.get_by_role("button", name="Save and continue"))
+        expect(second.get_by_role("heading", level=1)).to_have_text("Someone else has changed this section")
+        row = second.locator("tbody tr", has_text="Pupils on roll")
+        expect(row).to_contain_text("280")
+        expect(row).to_contain_text("300")
+        check_page(second, "sef-conflict")
+        press(second, second.get_by_role("button", name="Keep my answers"))
+        # Back on the section with their answer, now on top of the newer version: the rest of the
+        # section still needs finishing before it saves, and saving no longer conflicts.
+        expect(second.get_by_label("Pupils on roll")).to_have_value("280")
+        fill_section(second, "context", keyboard=False)
+        second.get_by_label("Pupils on roll").fill("280")
+        press(second, second.get_by_role("button", name="Save and continue"))
+        expect(second.locator(".govuk-notification-banner")).to_contain_text("‘School context’ saved")
+        second.goto(section)
+        expect(second.get_by_label("Pupils on roll")).to_have_value("280")
+    finally:
+        first_context.close()
+        second_context.close()
