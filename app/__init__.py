@@ -121,13 +121,17 @@ def _register_blueprints(app: Flask) -> None:
     from app.main.routes import bp as main_bp
     from app.onboarding.routes import bp as onboarding_bp
     from app.returns.routes import bp as returns_bp
+    from app.team.routes import bp as team_bp
     from app.schools.routes import bp as schools_bp
+    from app.review.routes import bp as review_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(onboarding_bp)
     app.register_blueprint(schools_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(returns_bp)
+    app.register_blueprint(team_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(audit_log_bp)
     app.register_blueprint(windows_bp)

@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, create-admin, schools import, schools import-links."""
+"""flask commands: seed-demo, create-admin, schools import, schools import-links, returns remind."""
 
 from __future__ import annotations
 
@@ -107,3 +107,38 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
 
     app.cli.add_command(schools)
+
+    returns = AppGroup("returns", help="Returns and their collection windows.")
+
+    @returns.command("remind")
+    @click.option("--dry-run", is_flag=True, help="List the schools that would be reminded, and mail nobody.")
+    def remind_command(dry_run: bool) -> None:
+        """Remind schools whose returns are due in the next 7 days, or overdue, and not yet submitted."""
+        from app.formatting import govuk_date
+        from app.services import notifications
+
+        reminders = notifications.due_reminders()
+        schools_reminded: set[int] = set()
+        mails = 0
+        current_window = None
+        for reminder in reminders:
+            if reminder.window.id != current_window:
+                current_window = reminder.window.id
+                click.echo(reminder.window.title)
+            when = "overdue" if reminder.overdue else "due"
+            progress = "started" if reminder.return_id else "not started"
+            people = len(reminder.people)
+            who = f"{people} {'person' if people == 1 else 'people'}" if people else "nobody with an account to tell"
+            click.echo(f"  {reminder.school.name}: {when} {govuk_date(reminder.due_on)}, {progress}: {who}")
+            if not people:
+                continue
+            schools_reminded.add(reminder.school.id)
+            mails += people if dry_run else notifications.send_reminder(reminder)
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"Dry run: {len(schools_reminded)} schools would be reminded, {mails} mails; nothing was sent.")
+            return
+        db.session.commit()  # queued mail leaves with the commit
+        click.echo(f"Reminded {len(schools_reminded)} schools: {mails} mails sent.")
+
+    app.cli.add_command(returns)

@@ -34,7 +34,7 @@ HTMX_CONFIG = {
 # (endpoint, text, roles, endpoints that count as "here")
 NAVIGATION = (
     ("schools.home", "Your school", {Role.SCHOOL}, ("schools.home", "schools.school_page")),
-    ("review.queue", "Returns to review", {Role.OFFICER, Role.ADMIN}, ("review.queue", "review.review", "review.reopen", "review.compare", "review.print_submission")),
+    ("review.queue", "Returns to review", {Role.OFFICER, Role.ADMIN}, ("review.queue", "review.review", "review.reopen", "review.compare", "review.submission")),
     ("schools.schools", "Schools", {Role.OFFICER, Role.ADMIN}, ("schools.schools", "schools.school_page", "admin.import_schools", "admin.import_run")),
     ("admin.index", "Administration", {Role.ADMIN}, ("admin.index", "audit_log.events", "windows.list_windows", "windows.new_window", "windows.window", "windows.edit_window")),
     ("admin.users", "Users", {Role.ADMIN}, ("admin.users", "admin.new_user", "admin.user", "admin.invite_many")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -10,9 +11,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from app import create_app
+from app.demo import academic_year_start
 from app.extensions import db
-from app.models import Role, School, User
+from app.mail import outbox
+from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, Role, School, SectionComment, Submission, User
 from app.models.schools import PHASES
+from app.returns import registry
 
 
 def test_migrations_match_the_models(app):
@@ -43,16 +47,31 @@ def test_seed_demo_builds_the_borough_with_the_given_password(fresh_app, monkeyp
         assert {s.la_code for s in schools} == {"883"}
         assert {s.phase for s in schools} == set(PHASES)
         assert any(s.is_special for s in schools) and any(s.is_alternative_provision for s in schools)
-        heads = db.session.scalar(select(func.count()).select_from(User).where(User.role == Role.SCHOOL))
-        assert heads == len(schools)
+        approvers = db.session.scalars(select(User).where(User.role == Role.SCHOOL, User.approver.is_(True))).all()
+        assert len(approvers) == len(schools) and all(user.email.startswith("head@") for user in approvers)
+        staff = db.session.scalars(select(User).where(User.role == Role.SCHOOL, User.approver.is_(False))).all()
+        assert 3 <= len(staff) <= 8 and all(user.email.startswith("staff@") for user in staff)
+        assert "staff@orchard-lane-primary-academy.example.org" in result.output
         admin = db.session.scalar(select(User).where(User.email == "admin@example.org"))
         assert admin.role == "admin"
+        check_seeded_returns()
     client = fresh_app.test_client()
     token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/sign-in").text).group(1)
     response = client.post(
         "/sign-in", data={"email": "admin@example.org", "password": "a demo password for tests", "csrf_token": token}
     )
     assert response.status_code == 303 and response.headers["Location"] == "/admin/"
+    staff_client = fresh_app.test_client()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', staff_client.get("/sign-in").text).group(1)
+    response = staff_client.post(
+        "/sign-in",
+        data={"email": "staff@orchard-lane-primary-academy.example.org", "password": "a demo password for tests", "csrf_token": token},
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/school"
+    home = staff_client.get("/school").text
+    year = academic_year_start(date.today())
+    assert f"Self-evaluation, autumn {year}" in home and f"Self-evaluation, autumn {year - 1}" in home
+    assert "In progress" in home and "Continue" in home and "Accepted" in home
 
     again = fresh_app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "not seeded again" in again.output
@@ -89,3 +108,61 @@ def test_create_admin_command(fresh_app):
         args=["create-admin", "--email", "x@example.org", "--name", "X"], input="short\nshort\n"
     )
     assert short.exit_code != 0 and "12 characters" in short.output
+
+
+def check_seeded_returns() -> None:
+    """Last year's self-evaluations accepted, this year's window open with schools at every state,
+    all made through the lifecycle (a transition for every move), and nobody mailed about them."""
+    today = date.today()
+    year = academic_year_start(today)
+    last, current = db.session.scalars(select(CollectionWindow).order_by(CollectionWindow.opens_on)).all()
+    assert (last.title, current.title) == (f"Self-evaluation, autumn {year - 1}", f"Self-evaluation, autumn {year}")
+    assert last.closed_at is not None and current.closed_at is None
+    assert current.opens_on < today and 14 <= (current.due_on - today).days <= 28
+
+    schools = {school.id: school for school in db.session.scalars(select(School))}
+    accepted_last_year = db.session.scalars(select(Return).where(Return.window_id == last.id)).all()
+    assert len(accepted_last_year) >= len(schools) * 2 // 3
+    assert {ret.state for ret in accepted_last_year} == {"accepted"}
+    assert sum(ret.late for ret in accepted_last_year) == 1
+    kind = registry.get("sef")
+    grades, priority_counts = set(), set()
+    for ret in accepted_last_year:
+        [submission] = db.session.scalars(select(Submission).where(Submission.return_id == ret.id)).all()
+        school = schools[ret.school_id]
+        sections = kind.sections_for(ret.form_version, school)
+        assert set(submission.answers) == {section.key for section in sections}
+        for section in sections:
+            answers = submission.answers[section.key]
+            # Every answer is in the shape the section's form saves, with nothing missing.
+            assert section.form.load(answers, meta={"csrf": False}).answers() == answers, section.key
+            assert all(value not in (None, "", []) for value in answers.values()), (school.name, section.key)
+        grades |= {submission.answers[key]["grade"] for key in submission.answers if "grade" in submission.answers[key]}
+        priority_counts.add(len(submission.answers["priorities"]["priorities"]))
+        assert last.opens_on <= submission.submitted_at.date() <= last.due_on + timedelta(days=3)
+    assert len(grades) >= 4 and len(priority_counts) >= 3 and min(priority_counts) >= 3 and max(priority_counts) <= 6
+
+    states = {}
+    for ret in db.session.scalars(select(Return).where(Return.window_id == current.id)):
+        states.setdefault(ret.state, []).append(ret)
+    in_scope = len(schools)
+    assert set(states) == {"draft", "submitted", "returned", "accepted"}
+    assert in_scope - sum(len(found) for found in states.values()) >= 2  # not started
+    assert all(len(found) >= 2 for found in states.values())
+    for ret in states["draft"]:
+        assert db.session.scalar(select(func.count()).select_from(ReturnSection).where(ReturnSection.return_id == ret.id)) >= 2
+    assert sum(ret.assigned_to_id is not None for ret in states["submitted"]) == 1
+    for ret in states["returned"]:
+        reason = db.session.scalar(
+            select(ReturnTransition.reason).where(ReturnTransition.return_id == ret.id, ReturnTransition.to_state == "returned")
+        )
+        assert reason
+        latest = db.session.scalar(select(Submission.id).where(Submission.return_id == ret.id).order_by(Submission.number.desc()).limit(1))
+        assert db.session.scalar(select(func.count()).select_from(SectionComment).where(SectionComment.submission_id == latest)) >= 1
+    # Every move went through the lifecycle: each return's history ends in its state.
+    for ret in db.session.scalars(select(Return)):
+        last_move = db.session.scalar(
+            select(ReturnTransition).where(ReturnTransition.return_id == ret.id).order_by(ReturnTransition.at.desc(), ReturnTransition.id.desc()).limit(1)
+        )
+        assert last_move.to_state == ret.state
+    assert outbox() == []

@@ -72,7 +72,6 @@ CASES = [
     Case("schools.school_page", "GET", "own_school", (SIGN_IN, 200, 200, 200)),
     Case("schools.school_page", "GET", "other_school", (SIGN_IN, 404, 200, 200)),
     Case("schools.school_page", "GET", "missing_school", (SIGN_IN, 404, 404, 404)),
-    Case("schools.review_overview", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("schools.schools", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("schools.export_schools", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("admin.import_schools", "GET", None, (SIGN_IN, 404, 404, 200)),
@@ -149,6 +148,27 @@ CASES = [
     # A draft cannot be withdrawn: the school is told so on its return's page.
     Case("returns.withdraw", "POST", "own_return", (SIGN_IN, 303, 404, 404)),
     Case("returns.withdraw", "POST", "other_return", (SIGN_IN, 404, 404, 404)),
+    # Officers' review: school staff never reach it; a draft has nothing to review yet.
+    Case("review.queue", "GET", None, (SIGN_IN, 404, 200, 200)),
+    Case("review.take", "POST", "other_return", (SIGN_IN, 404, 303, 303)),
+    Case("review.take", "POST", "missing_return", (SIGN_IN, 404, 404, 404)),
+    # Posted with no colleague chosen: the page's error.
+    Case("review.assign", "POST", "other_return", (SIGN_IN, 404, 422, 422)),
+    Case("review.assign", "POST", "missing_return", (SIGN_IN, 404, 404, 404)),
+    Case("review.review", "GET", "other_return", (SIGN_IN, 404, 200, 200)),
+    Case("review.review", "GET", "own_return", (SIGN_IN, 404, 200, 200)),
+    Case("review.review", "GET", "missing_return", (SIGN_IN, 404, 404, 404)),
+    Case("review.review", "POST", "other_return", (SIGN_IN, 404, 303, 303)),
+    Case("review.review", "POST", "missing_return", (SIGN_IN, 404, 404, 404)),
+    # Only an accepted return can be reopened: others send the officer back to the review page.
+    Case("review.reopen", "GET", "other_return", (SIGN_IN, 404, 303, 303)),
+    Case("review.reopen", "POST", "other_return", (SIGN_IN, 404, 303, 303)),
+    Case("review.reopen", "POST", "missing_return", (SIGN_IN, 404, 404, 404)),
+    Case("review.submission", "GET", "other_submission", (SIGN_IN, 404, 200, 200)),
+    Case("review.submission", "GET", "own_submission", (SIGN_IN, 404, 404, 404)),
+    Case("review.compare", "GET", "other_return", (SIGN_IN, 404, 200, 200)),
+    Case("review.compare", "GET", "own_return", (SIGN_IN, 200, 200, 200)),
+    Case("review.compare", "GET", "missing_return", (SIGN_IN, 404, 404, 404)),
     # Naming approvers: school staff see their colleagues; only an approver changes them (403 for this contributor).
     Case("team.approvers", "GET", None, (SIGN_IN, 200, 404, 404)),
     Case("team.set_approver", "POST", "colleague", (SIGN_IN, 403, 404, 404)),

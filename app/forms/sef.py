@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
@@ -37,7 +38,8 @@ class WholeNumberField(IntegerField):
         if not valuelist or not str(valuelist[0]).strip():
             return
         text = str(valuelist[0]).strip().replace(",", "")
-        if not text.isdigit():
+        # ASCII digits only (str.isdigit() also accepts "²"), and few enough that int() cannot balk.
+        if not re.fullmatch(r"[0-9]{1,9}", text):
             raise ValueError(f"{self.label.text} must be a whole number, like 240")
         self.data = int(text)
 
@@ -114,7 +116,7 @@ class ContextForm(SectionForm):
     last_inspection_on = GovDateField(
         "Date of the last inspection",
         description="Leave blank if the school has not been inspected yet. For example, 14 3 2024",
-        validators=[Optional()],
+        # No Optional(): it would stop validate_last_inspection_on, which decides when a blank date is allowed.
     )
 
     def validate_last_inspection_on(self, field):

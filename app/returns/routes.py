@@ -8,6 +8,7 @@ import copy
 from flask import Blueprint, Response, abort, flash, render_template, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.main import merger
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import FieldList, FormField
@@ -27,6 +28,12 @@ from app.services.drafts import SectionConflict
 from app.services.lifecycle import LifecycleError
 
 bp = Blueprint("returns", __name__)
+
+
+@bp.app_template_filter()
+def answer_html(value: str, empty: str = "Not answered") -> Markup:
+    """An answer for a summary list's "html": escaped, keeping the line breaks people typed."""
+    return Markup('<span class="gt-preserve-lines">{}</span>').format(value or empty)
 
 
 @bp.app_template_global()
@@ -347,13 +354,13 @@ def _error_list(form) -> list[dict]:
                 continue
             if isinstance(field, FieldList):
                 for message in [error for error in field.errors if isinstance(error, str)]:
-                    found.append({"text": message, "href": f"#{field.id}"})
+                    found.append({"text": message, "href": f"#{field.id}-error"})
                 for entry in field.entries:
                     walk(entry.form if isinstance(entry, FormField) else [entry])
             elif isinstance(field, FormField):
                 walk(field.form)
             elif field.errors:
-                href = f"#{field.id}-day" if field.type == "GovDateField" else (f"#{field.id}-0" if field.type == "RadioField" else f"#{field.id}")
+                href = f"#{field.id}-day" if field.type == "GovDateField" else f"#{field.id}"
                 found.append({"text": field.errors[0], "href": href})
 
     walk(form)

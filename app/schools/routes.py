@@ -1,4 +1,4 @@
-"""Schools: a school's own home page, the school page and the officers' overview."""
+"""Schools: a school's own home page, the school page and the officers' list of schools."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from app.exports import csv_response
 from app.forms.schools import SchoolDetailsForm, SchoolFilterForm, SuccessorForm
 from app.htmx import render_page_or_fragment
 from app.models import Role
+from app.models.returns import STATE_LABELS
 from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, own_school_or_404, school_or_404
+from app.services import school_returns
 from app.services import schools as school_service
 from app.services.schools import SchoolFilter
 
@@ -21,7 +23,11 @@ bp = Blueprint("schools", __name__)
 def home():
     school = own_school_or_404()
     return render_template(
-        "schools/home.html", school=school, colleagues=school_service.users_of(school)
+        "schools/home.html",
+        school=school,
+        colleagues=school_service.users_of(school),
+        windows=school_returns.for_school_home(school),
+        state_labels=STATE_LABELS,
     )
 
 
@@ -44,6 +50,8 @@ def render_school_page(school, *, details_form=None, successor_form=None, status
             users=school_service.users_of(school),
             successor=school_service.successor_of(school),
             predecessors=school_service.predecessors_of(school),
+            returns=school_returns.for_school_page(school),
+            state_labels=STATE_LABELS,
             viewer_is_council=current_user.is_council_staff,
             details_form=details_form,
             successor_form=successor_form,
@@ -97,14 +105,4 @@ def export_schools():
         "schools.csv",
         ["URN", "Name", "Phase", "Type", "Trust", "Lowest age", "Highest age", "Postcode", "Status"],
         rows,
-    )
-
-
-@bp.route("/review")
-@allow(*COUNCIL_STAFF)
-def review_overview():
-    return render_template(
-        "schools/review_overview.html",
-        phase_counts=school_service.phase_counts(),
-        schools=school_service.schools_with_user_counts(),
     )

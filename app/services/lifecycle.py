@@ -23,6 +23,7 @@ from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_TO_CHECK, SUBMITTED
 from app.models.types import utcnow
 from app.returns import registry
+from app.services import notifications
 from app.services import windows as window_service
 
 START, SUBMIT, WITHDRAW, TAKE, RETURN_FOR_CHANGES, ACCEPT, REOPEN = (
@@ -155,6 +156,7 @@ def perform(action: str, ret: Return, user: User, *, reason: str = "", now: date
             ret.assigned_at = None
     _record(ret, action, from_state, ret.state, user, reason.strip(), now)
     db.session.flush()
+    notifications.after_transition(ret, action, user, reason.strip(), from_state=from_state)
     return ret
 
 
@@ -178,6 +180,37 @@ def _take(ret: Return, user: User, now: datetime) -> None:
     db.session.refresh(ret, ["assigned_to_id", "assigned_at"])
     if not taken and ret.assigned_to_id != user.id:
         raise LifecycleError("Another officer has just taken this return")
+
+
+ASSIGN = "assign"
+
+
+def assign(ret: Return, officer: User, to_user: User | None, *, held_by_id: int | None = None, now: datetime | None = None) -> Return:
+    """An officer hands a submitted return to a colleague (or takes it): who may is TAKE's rule.
+
+    held_by_id is who the officer saw holding the return when they chose; if someone else has it by
+    now (a colleague took it a moment ago), they are told, never silently overruled."""
+    lock(ret)
+    window = db.session.get(CollectionWindow, ret.window_id)
+    check(TAKE, officer, window, ret.school_id, ret)
+    if to_user is None or not to_user.active or not to_user.is_council_staff:
+        raise LifecycleError("Choose an officer or administrator whose account is active")
+    if ret.assigned_to_id == to_user.id:
+        return ret  # already theirs: nothing changes, nothing to record
+    now = now or utcnow()
+    moved = db.session.execute(
+        update(Return)
+        .where(Return.id == ret.id, Return.assigned_to_id.is_(None) if held_by_id is None else Return.assigned_to_id == held_by_id)
+        .values(assigned_to_id=to_user.id, assigned_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(ret, ["assigned_to_id", "assigned_at"])
+    if not moved:
+        raise LifecycleError("Another officer has just taken this return")
+    action, reason = (TAKE, "") if to_user.id == officer.id else (ASSIGN, f"Assigned to {to_user.name}")
+    _record(ret, action, ret.state, ret.state, officer, reason, now)
+    db.session.flush()
+    return ret
 
 
 def _submit(ret: Return, user: User, window: CollectionWindow, now: datetime) -> None:

@@ -138,18 +138,27 @@ def scope_count(window: CollectionWindow) -> int:
     return db.session.scalar(select(func.count(School.id)).where(_in_scope(window)))
 
 
+def asks(window: CollectionWindow, school: School) -> bool:
+    """Whether this window asks this school: _in_scope's rule, for one school already loaded."""
+    if not school.is_open:
+        return False
+    special, alternative = school.is_special, school.is_alternative_provision
+    if special or alternative:
+        return (special and window.include_special) or (alternative and window.include_alternative_provision)
+    return school.phase in (window.phases or [])
+
+
 def windows_for_school(school: School) -> list[tuple[CollectionWindow, WindowException | None]]:
-    """The windows that ask this school, newest first, with its own exception if any."""
-    found = []
+    """The windows that ask this school, newest first, with its own exception if any, in one query.
+
+    The school is already loaded, so which windows ask it is decided here rather than in SQL
+    (the phases are a JSON list, which each database searches differently)."""
     rows = db.session.execute(
         select(CollectionWindow, WindowException)
         .outerjoin(WindowException, and_(WindowException.window_id == CollectionWindow.id, WindowException.school_id == school.id))
-        .order_by(CollectionWindow.due_on.desc())
+        .order_by(CollectionWindow.due_on.desc(), CollectionWindow.id.desc())
     ).all()
-    for window, exception in rows:
-        if db.session.scalar(select(func.count(School.id)).where(School.id == school.id, _in_scope(window))):
-            found.append((window, exception))
-    return found
+    return [(window, exception) for window, exception in rows if asks(window, school)]
 
 
 def school_due_on(window: CollectionWindow, exception: WindowException | None) -> date:

@@ -122,7 +122,7 @@ def live(tmp_path_factory) -> Iterator[Live]:
         heads = db.session.execute(
             select(School.id, School.urn, School.name, User.email)
             .join(User, User.school_id == School.id)
-            .where(User.role == Role.SCHOOL.value)
+            .where(User.role == Role.SCHOOL.value, User.approver.is_(True))
         ).all()
         schools = {urn: DemoSchoolSite(id_, urn, name, email) for id_, urn, name, email in heads}
         db.session.remove()

@@ -1,0 +1,339 @@
+"""Officers' review of returns: the queue, taking and assigning, the review page with comments and
+the internal note, returning for changes, accepting and reopening. Printing and comparing
+submissions are open to the school as well, for its own returns."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from app.auth_session import safe_next_path
+from app.extensions import db
+from app.forms.returns import ReopenForm
+from app.forms.review import DECISIONS, RETURN, SAVE, AssignReturnForm, CompareForm, QueueFilterForm, review_form
+from app.htmx import redirect_after_post
+from app.models import CollectionWindow, Return, School, User
+from app.models.returns import ACCEPTED, STATE_LABELS, SUBMITTED
+from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, return_or_404
+from app.returns import registry
+from app.returns.display import answers_by_section
+from app.services import lifecycle, reviews
+from app.services.lifecycle import LifecycleError
+from app.services.reviews import ReviewError
+
+bp = Blueprint("review", __name__)
+
+ACTION_LABELS = {
+    "start": "Started",
+    "submit": "Submitted",
+    "withdraw": "Withdrawn",
+    "take": "Taken for review",
+    "assign": "Assigned",
+    "return_for_changes": "Returned for changes",
+    "accept": "Accepted",
+    "reopen": "Reopened",
+}
+
+
+def _return_type_or_404(ret: Return):
+    kind = registry.get(ret.return_type)
+    if kind is None:
+        abort(404)
+    return kind
+
+
+def _context(ret: Return) -> tuple[School, CollectionWindow]:
+    return db.session.get(School, ret.school_id), db.session.get(CollectionWindow, ret.window_id)
+
+
+# The queue.
+
+
+@bp.route("/review")
+@allow(*COUNCIL_STAFF)
+def queue():
+    types = registry.all_types()
+    filter_form = QueueFilterForm(request.args)
+    filter_form.return_type.choices = [SelectChoice("", "All return types")] + [SelectChoice(kind.key, kind.title) for kind in types]
+    chosen = ""
+    if request.args.get("return_type") and filter_form.validate():
+        chosen = filter_form.return_type.data or ""
+    rows = reviews.review_queue(chosen or None)
+    return render_template(
+        "review/queue.html",
+        rows=rows,
+        types={kind.key: kind for kind in types},
+        filter_form=filter_form if len(types) > 1 else None,
+        form=filter_form if filter_form.errors else None,
+        chosen=chosen,
+        counts=reviews.window_counts(),
+        days_since=reviews.days_since,
+    )
+
+
+# Taking and assigning.
+
+
+def _back(ret: Return) -> str:
+    return safe_next_path(request.form.get("next")) or url_for("review.review", return_id=ret.id)
+
+
+@bp.route("/returns/<int:return_id>/take", methods=["POST"])
+@allow(*COUNCIL_STAFF)
+def take(return_id: int):
+    ret = return_or_404(return_id)
+    school = db.session.get(School, ret.school_id)
+    try:
+        lifecycle.perform(lifecycle.TAKE, ret, current_user)
+    except LifecycleError as error:
+        db.session.rollback()
+        flash(f"{error.message}. Nothing has changed.", "error")
+    else:
+        flash(f"You have taken the return from {school.name} for review", "success")
+    return redirect_after_post(_back(ret))
+
+
+def _assign_form(ret: Return, *, posted: bool = False) -> AssignReturnForm:
+    form = AssignReturnForm() if posted else AssignReturnForm(formdata=None)
+    form.officer.choices = [SelectChoice("", "Select an officer")] + [
+        SelectChoice(str(user.id), user.name + (" (you)" if user.id == current_user.id else "")) for user in reviews.council_staff()
+    ]
+    if not posted:
+        form.held_by.data = str(ret.assigned_to_id or "")
+    return form
+
+
+@bp.route("/returns/<int:return_id>/assign", methods=["POST"])
+@allow(*COUNCIL_STAFF)
+def assign(return_id: int):
+    ret = return_or_404(return_id)
+    form = _assign_form(ret, posted=True)
+    if form.validate_on_submit():
+        if not form.officer.data:
+            form.officer.errors.append("Select an officer")
+        else:
+            colleague = db.session.get(User, int(form.officer.data))
+            try:
+                lifecycle.assign(ret, current_user, colleague, held_by_id=form.held_by_id())
+            except LifecycleError as error:
+                db.session.rollback()
+                flash(f"{error.message}. Nothing has changed.", "error")
+                return redirect_after_post(url_for("review.review", return_id=ret.id))
+            who = "yourself" if colleague.id == current_user.id else colleague.name
+            flash(f"The return is assigned to {who}", "success")
+            return redirect_after_post(url_for("review.review", return_id=ret.id))
+    return _review_page(ret, assign_form=form, status=422)
+
+
+# The review page.
+
+
+def _review_page(ret: Return, *, review=None, assign_form=None, problem: str = "", status: int = 200):
+    kind = _return_type_or_404(ret)
+    school, window = _context(ret)
+    submissions = reviews.submissions_of(ret)
+    history = reviews.history_of(ret)
+    latest = submissions[-1].submission if submissions else None
+    sections = answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {}) if latest else []
+    comments = reviews.comments_on(latest) if latest else {}
+    note = reviews.note_on(latest) if latest else None
+    reviewing = latest is not None and ret.state == SUBMITTED
+    if reviewing and review is None:
+        review = review_form(
+            [item.section for item in sections],
+            data={
+                **{f"comment_{key}": comment.text for key, comment in comments.items()},
+                "note": note.text if note else "",
+            },
+            formdata=None,
+        )
+    assign_form = assign_form or (_assign_form(ret) if reviewing else None)
+    assigned = db.session.get(User, ret.assigned_to_id) if ret.assigned_to_id else None
+    form_with_errors = next((f for f in (review, assign_form) if f is not None and f.errors), None)
+    return (
+        render_template(
+            "review/review.html",
+            ret=ret,
+            kind=kind,
+            school=school,
+            window=window,
+            submissions=submissions,
+            latest=submissions[-1] if submissions else None,
+            sections=sections,
+            comments=comments,
+            note=note,
+            history=history,
+            decision=reviews.decision_on(latest.number, history) if latest else None,
+            review=review if reviewing else None,
+            # A decision refused because the return moved on meanwhile: show what was typed, so it is not lost.
+            unsaved=review if (review is not None and not reviewing and review.is_submitted()) else None,
+            assign_form=assign_form,
+            assigned=assigned,
+            form=form_with_errors,
+            problem=problem,
+            state_label=STATE_LABELS.get(ret.state, ret.state),
+            action_labels=ACTION_LABELS,
+            days_since=reviews.days_since,
+            reopen_allowed=ret.state == ACCEPTED,
+        ),
+        status,
+    )
+
+
+@bp.route("/returns/<int:return_id>/review", methods=["GET", "POST"])
+@allow(*COUNCIL_STAFF)
+def review(return_id: int):
+    ret = return_or_404(return_id)
+    if request.method == "GET":
+        return _review_page(ret)
+
+    school = db.session.get(School, ret.school_id)
+    rows = reviews.submissions_of(ret)
+    if not rows:
+        flash("This return has not been submitted, so there is nothing to review", "error")
+        return redirect_after_post(url_for("review.review", return_id=ret.id))
+    latest = rows[-1].submission
+    sections = [item.section for item in answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {})]
+    form = review_form(sections)
+    if ret.state != SUBMITTED:
+        # A colleague decided (or the school withdrew it) while this officer was writing.
+        state = STATE_LABELS.get(ret.state, ret.state).lower()
+        return _review_page(ret, review=form, problem=f"This return is no longer waiting for review (it is {state}), so nothing was saved", status=409)
+    decision = request.form.get("decision", SAVE)
+    if decision not in DECISIONS:
+        decision = SAVE
+    if form.validate_on_submit():
+        if decision == RETURN and not form.reason.data:
+            form.reason.errors.append("Enter the reason for returning it, so the school knows what to change")
+        else:
+            try:
+                if decision == SAVE:
+                    reviews.save_review(ret, latest, current_user, form.comments(), form.note.data or "")
+                    message = "Your comments are saved. The school sees them only if you return it for changes"
+                else:
+                    action = lifecycle.RETURN_FOR_CHANGES if decision == RETURN else lifecycle.ACCEPT
+                    reviews.decide(action, ret, latest, current_user, form.comments(), form.note.data or "", reason=form.reason.data or "")
+                    message = f"The return from {school.name} is " + ("returned for changes" if decision == RETURN else "accepted")
+            except (LifecycleError, ReviewError) as error:
+                db.session.rollback()
+                return _review_page(ret, review=form, problem=error.message, status=409)
+            flash(message, "success")
+            if decision == SAVE:
+                return redirect_after_post(url_for("review.review", return_id=ret.id))
+            return redirect_after_post(url_for("review.queue"))
+    return _review_page(ret, review=form, status=422)
+
+
+# Reopening an accepted return.
+
+
+@bp.route("/returns/<int:return_id>/reopen", methods=["GET", "POST"])
+@allow(*COUNCIL_STAFF)
+def reopen(return_id: int):
+    ret = return_or_404(return_id)
+    school, window = _context(ret)
+    if ret.state != ACCEPTED:
+        flash("Only an accepted return can be reopened", "error")
+        return redirect_after_post(url_for("review.review", return_id=ret.id))
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            lifecycle.perform(lifecycle.REOPEN, ret, current_user, reason=form.reason.data)
+        except LifecycleError as error:
+            db.session.rollback()
+            form.reason.errors.append(error.message)
+        else:
+            flash(f"The return from {school.name} is reopened: the school can change it and submit it again", "success")
+            return redirect_after_post(url_for("review.review", return_id=ret.id))
+    return render_template("review/reopen.html", ret=ret, school=school, window=window, form=form), 422 if form.errors else 200
+
+
+# Printing and comparing: the school for its own returns, and officers.
+
+
+def _submission_or_404(ret: Return, rows, number: int):
+    row = next((row for row in rows if row.submission.number == number), None)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/returns/<int:return_id>/submissions/<int:number>")
+@allow(*EVERY_ROLE)
+def submission(return_id: int, number: int):
+    ret = return_or_404(return_id)
+    kind = _return_type_or_404(ret)
+    school, window = _context(ret)
+    rows = reviews.submissions_of(ret)
+    row = _submission_or_404(ret, rows, number)
+    submission = row.submission
+    history = reviews.history_of(ret)
+    decision = reviews.decision_on(number, history)
+    if current_user.is_council_staff:
+        comments = {key: comment.text for key, comment in reviews.comments_on(submission).items() if comment.text.strip()}
+        note = reviews.note_on(submission)
+    else:
+        comments = reviews.sent_comments(submission, history)
+        note = None  # the internal note is never the school's to see
+    return render_template(
+        "review/print.html",
+        ret=ret,
+        kind=kind,
+        school=school,
+        window=window,
+        row=row,
+        submission=submission,
+        sections=answers_by_section(ret.return_type, submission.form_version, school, submission.answers or {}),
+        comments=comments,
+        note=note,
+        decision=decision,
+        action_labels=ACTION_LABELS,
+        count=len(rows),
+    )
+
+
+@bp.route("/returns/<int:return_id>/compare")
+@allow(*EVERY_ROLE)
+def compare(return_id: int):
+    ret = return_or_404(return_id)
+    kind = _return_type_or_404(ret)
+    school, window = _context(ret)
+    rows = reviews.submissions_of(ret)
+    form = CompareForm(request.args)
+    choices = [SelectChoice(str(row.submission.number), f"Submission {row.submission.number}") for row in rows]
+    form["from"].choices = choices
+    form["to"].choices = choices
+    status = 200
+    comparison = earlier = later = None
+    if len(rows) >= 2:
+        if "from" not in request.args and "to" not in request.args:
+            form["from"].data, form["to"].data = str(rows[-2].submission.number), str(rows[-1].submission.number)
+            valid = True
+        else:
+            valid = form.validate()
+            if valid and form["from"].data == form["to"].data:
+                form["to"].errors.append("Select two different submissions")
+                valid = False
+        if valid:
+            by_number = {str(row.submission.number): row for row in rows}
+            earlier, later = sorted((by_number[form["from"].data], by_number[form["to"].data]), key=lambda row: row.submission.number)
+            comparison = reviews.compare(ret, school, earlier.submission, later.submission)
+        else:
+            status = 422
+    return (
+        render_template(
+            "review/compare.html",
+            ret=ret,
+            kind=kind,
+            school=school,
+            window=window,
+            rows=rows,
+            form=form if form.errors else None,
+            compare_form=form,
+            comparison=comparison,
+            earlier=earlier,
+            later=later,
+        ),
+        status,
+    )
