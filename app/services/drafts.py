@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import CollectionWindow, Return, ReturnSection, School, Submission, User
@@ -106,16 +107,22 @@ def save_section(ret: Return, key: str, answers: dict, *, loaded_version: int, u
         except IntegrityError:
             raise SectionConflict(_current(ret, key)) from None
         return row
-    changed = db.session.execute(
+    saved = db.session.execute(
         update(ReturnSection)
         .where(and_(ReturnSection.return_id == ret.id, ReturnSection.key == key, ReturnSection.version == loaded_version))
         .values(answers=answers, version=ReturnSection.version + 1, status=status, updated_by_id=user.id, updated_at=now)
+        .returning(ReturnSection.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    current = _current(ret, key)
-    if not changed:
-        raise SectionConflict(current)
-    return current
+    ).first()
+    if saved is None:
+        raise SectionConflict(_current(ret, key))
+    # What was just written, without reading it back: the row in the session (if any) is refreshed
+    # to match, so the rest of the request sees the saved answers and version.
+    row = db.session.get(ReturnSection, saved.id)
+    if row is not None:
+        for name, value in (("answers", answers), ("version", loaded_version + 1), ("status", status), ("updated_by_id", user.id), ("updated_at", now)):
+            set_committed_value(row, name, value)
+    return row
 
 
 def _current(ret: Return, key: str) -> ReturnSection:

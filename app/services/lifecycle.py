@@ -164,8 +164,8 @@ def lock(ret: Return) -> Return:
     """Hold the return's row until the transaction ends and read its state afresh, so two moves at
     once (an approver submitting while a colleague saves, two officers accepting) happen one after
     the other. SQLite has no row locks; it lets one writer in at a time anyway."""
-    db.session.execute(select(Return.id).where(Return.id == ret.id).with_for_update())
-    db.session.refresh(ret)
+    # The rows must be fetched: the ORM refreshes the object only as it reads them.
+    db.session.execute(select(Return).where(Return.id == ret.id).with_for_update().execution_options(populate_existing=True)).scalar_one()
     return ret
 
 
