@@ -132,7 +132,12 @@ def section_links(page) -> list[tuple[str, str]]:
 def test_a_head_teacher_completes_a_self_evaluation_with_the_keyboard(page, live):
     window_id, school_name, head = a_school_with_an_open_sef_window(live)
     sign_in(page, head)
-    page.goto(f"/windows/{window_id}/start")
+    # The school's home page lists the window, with the way in.
+    page.goto("/school")
+    start = page.locator(f'a[href="/windows/{window_id}/start"]')
+    expect(start).to_contain_text("Start")
+    check_page(page, "sef-home")
+    press(page, start)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Start your school self-evaluation")
     check_page(page, "sef-start")
     start_blank(page, window_id, keyboard=True)
