@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import FieldList, FormField
 
 from app.extensions import db
-from app.forms.returns import StartReturnForm, SubmitReturnForm
+from app.forms.returns import StartReturnForm, SubmitReturnForm, entry_answers
 from app.htmx import redirect_after_post
 from app.models import CollectionWindow, Return, Role, School, User
 from app.models.returns import RETURNED, SECTION_LABELS, STATE_LABELS, SUBMITTED
@@ -119,7 +119,7 @@ def overview(return_id: int):
         submissions=lifecycle.submissions(ret),
         history=history,
         approvers=_approvers(ret.school_id),
-        due_on=window_service.school_due_on(window, lifecycle._exception(window, ret.school_id)),
+        due_on=window_service.school_due_on(window, lifecycle.window_exception(window, ret.school_id)),
         overdue=lifecycle.is_overdue(ret, window, ret.school_id),
         state_labels=STATE_LABELS,
         section_labels=SECTION_LABELS,
@@ -160,17 +160,11 @@ def _row_action(form) -> bool:
         name, _, index = remove.rpartition("-")
         field = getattr(form, name, None)
         if isinstance(field, FieldList) and index.isdigit():
-            rows = [_entry_answers(entry) for entry in field.entries]
+            rows = [entry_answers(entry) for entry in field.entries]
             if int(index) < len(rows):
                 del rows[int(index)]
             answers[name] = rows
     return answers
-
-
-def _entry_answers(entry):
-    return entry.form.answers() if isinstance(entry, FormField) and hasattr(entry.form, "answers") else (
-        {sub.short_name: sub.data for sub in entry.form} if isinstance(entry, FormField) else entry.data
-    )
 
 
 def _render_section(ret, school, window, state, form, *, status=200, saved_at=None, problem=None):

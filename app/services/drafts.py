@@ -186,7 +186,3 @@ def submit(ret: Return, school: School, user: User) -> Return:
 
 def return_for(window: CollectionWindow, school: School) -> Return | None:
     return db.session.scalar(select(Return).where(Return.window_id == window.id, Return.school_id == school.id))
-
-
-def editable_states() -> tuple[str, ...]:
-    return (DRAFT, RETURNED)

@@ -75,7 +75,7 @@ def capacity(user: User, school_id: int) -> str | None:
     return None
 
 
-def _exception(window: CollectionWindow, school_id: int) -> WindowException | None:
+def window_exception(window: CollectionWindow, school_id: int) -> WindowException | None:
     return db.session.scalar(
         select(WindowException).where(WindowException.window_id == window.id, WindowException.school_id == school_id)
     )
@@ -86,7 +86,7 @@ def school_may_change(window: CollectionWindow, school_id: int, state: str | Non
     if state == RETURNED:
         return True
     today = (now or utcnow()).astimezone(LONDON).date()
-    return window_service.is_open_for(window, _exception(window, school_id), today)
+    return window_service.is_open_for(window, window_exception(window, school_id), today)
 
 
 def check(action: str, user: User, window: CollectionWindow, school_id: int, current: Return | None, reason: str = "") -> Rule:
@@ -218,7 +218,7 @@ def _submit(ret: Return, user: User, window: CollectionWindow, now: datetime) ->
     # Late marks a first submission after the due time; a resubmission after "returned" never is.
     late = False
     if ret.first_submitted_at is None:
-        due_on = window_service.school_due_on(window, _exception(window, ret.school_id))
+        due_on = window_service.school_due_on(window, window_exception(window, ret.school_id))
         late = window_service.is_past_due(due_on, now)
         ret.first_submitted_at = now
         ret.late = late
@@ -262,4 +262,4 @@ def is_overdue(ret: Return | None, window: CollectionWindow, school_id: int, now
     """Not yet submitted after its due time."""
     if ret is not None and ret.first_submitted_at is not None:
         return False
-    return window_service.is_past_due(window_service.school_due_on(window, _exception(window, school_id)), now)
+    return window_service.is_past_due(window_service.school_due_on(window, window_exception(window, school_id)), now)
