@@ -48,10 +48,11 @@ def _context(ret: Return) -> tuple[School, CollectionWindow]:
 
 
 def _window_for_school_or_404(window_id: int, school: School) -> CollectionWindow:
-    for window, _exception in window_service.windows_for_school(school):
-        if window.id == window_id:
-            return window
-    abort(404)
+    """A window that asks this school: any other is 404, as if it did not exist."""
+    window = db.session.get(CollectionWindow, window_id)
+    if window is None or not window_service.asks(window, school):
+        abort(404)
+    return window
 
 
 def _approvers(school_id: int) -> list[User]:
@@ -104,7 +105,7 @@ def overview(return_id: int):
     ret = return_or_404(return_id)
     school, window = _context(ret)
     states = drafts.section_states(ret, school)
-    history = lifecycle.history(ret)
+    history = reviews.history_of(ret)
     return render_template(
         "returns/overview.html",
         ret=ret,
@@ -118,6 +119,7 @@ def overview(return_id: int):
         blocked=_editable(ret) if current_user.is_school_user else "Officers review the submitted return, not the draft",
         submissions=lifecycle.submissions(ret),
         history=history,
+        action_labels=lifecycle.ACTION_LABELS,
         approvers=_approvers(ret.school_id),
         due_on=window_service.school_due_on(window, lifecycle.window_exception(window, ret.school_id)),
         overdue=lifecycle.is_overdue(ret, window, ret.school_id),
@@ -131,15 +133,18 @@ def _latest_reason(ret: Return, history) -> str:
     """Why an officer sent the return back, while it is back with the school."""
     if ret.state != RETURNED:
         return ""
-    sent_back = [t for t in history if t.to_state == RETURNED]
+    sent_back = [row.transition for row in history if row.transition.to_state == RETURNED]
     return sent_back[-1].reason if sent_back else ""
 
 
-def _section_or_404(ret: Return, school: School, key: str) -> drafts.SectionState:
+def _section_or_404(return_id: int, key: str) -> tuple[Return, School, CollectionWindow, drafts.SectionState]:
+    """The return (through the permission gate), its school and window, and the section asked for."""
+    ret = return_or_404(return_id)
+    school, window = _context(ret)
     state = drafts.section_state(ret, school, key)
     if state is None:
         abort(404)
-    return state
+    return ret, school, window, state
 
 
 def _row_action(form) -> bool:
@@ -167,7 +172,7 @@ def _row_action(form) -> bool:
     return answers
 
 
-def _render_section(ret, school, window, state, form, *, status=200, saved_at=None, problem=None):
+def _render_section(ret, school, window, state, form, *, status=200, saved_at=None):
     return (
         render_template(
             "returns/section.html",
@@ -180,7 +185,6 @@ def _render_section(ret, school, window, state, form, *, status=200, saved_at=No
             error_list=_error_list(form),
             comment=reviews.comments_for_school(ret).get(state.section.key, ""),
             saved_at=saved_at,
-            problem=problem,
             section_labels=SECTION_LABELS,
         ),
         status,
@@ -190,9 +194,7 @@ def _render_section(ret, school, window, state, form, *, status=200, saved_at=No
 @bp.route("/returns/<int:return_id>/sections/<key>", methods=["GET", "POST"])
 @allow(Role.SCHOOL)
 def section(return_id: int, key: str):
-    ret = return_or_404(return_id)
-    school, window = _context(ret)
-    state = _section_or_404(ret, school, key)
+    ret, school, window, state = _section_or_404(return_id, key)
     form_class = state.section.form
     blocked = _editable(ret)
     if request.method == "GET":
@@ -266,9 +268,7 @@ def _conflict(ret, school, window, state, form, current) -> tuple[str, int]:
 @allow(Role.SCHOOL)
 def autosave(return_id: int, key: str):
     """htmx saves the section as the user types: a draft may be incomplete, never wrong."""
-    ret = return_or_404(return_id)
-    school, _window = _context(ret)
-    state = _section_or_404(ret, school, key)
+    ret, school, window, state = _section_or_404(return_id, key)
     form = state.section.form()
     complete = form.validate()
     loaded = form.loaded_version()
@@ -311,9 +311,7 @@ def _saved_words(moment) -> str:
 @allow(Role.SCHOOL)
 def validate_field(return_id: int, key: str):
     """htmx checks one field as the user leaves it and sends back that field, with its error if it has one."""
-    ret = return_or_404(return_id)
-    school, _window = _context(ret)
-    state = _section_or_404(ret, school, key)
+    ret, school, window, state = _section_or_404(return_id, key)
     form = state.section.form()
     form.validate()
     field = _find_field(form, request.args.get("field", ""))

@@ -19,21 +19,11 @@ from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, return_or_404
 from app.returns import registry
 from app.returns.display import answers_by_section
 from app.services import lifecycle, reviews
-from app.services.lifecycle import LifecycleError
+from app.services.lifecycle import ACTION_LABELS, LifecycleError
 from app.services.reviews import ReviewError
 
 bp = Blueprint("review", __name__)
 
-ACTION_LABELS = {
-    "start": "Started",
-    "submit": "Submitted",
-    "withdraw": "Withdrawn",
-    "take": "Taken for review",
-    "assign": "Assigned",
-    "return_for_changes": "Returned for changes",
-    "accept": "Accepted",
-    "reopen": "Reopened",
-}
 
 
 def _return_type_or_404(ret: Return):

@@ -36,6 +36,18 @@ START, SUBMIT, WITHDRAW, TAKE, RETURN_FOR_CHANGES, ACCEPT, REOPEN = (
     "reopen",
 )
 
+# How each move reads in a return's history.
+ACTION_LABELS = {
+    START: "Started",
+    SUBMIT: "Submitted",
+    WITHDRAW: "Withdrawn",
+    TAKE: "Taken for review",
+    "assign": "Assigned",
+    RETURN_FOR_CHANGES: "Returned for changes",
+    ACCEPT: "Accepted",
+    REOPEN: "Reopened",
+}
+
 CONTRIBUTOR, APPROVER, OFFICER = "contributor", "approver", "officer"
 
 
