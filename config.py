@@ -66,6 +66,9 @@ class Config:
     GIAS_MAX_UPLOAD_BYTES = env_int("GIAS_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
     SCHOOLS_PER_PAGE = 50
 
+    # The return types this service collects: one package each, in the order officers see them.
+    RETURN_TYPES = ("app.returns.sef",)
+
     # CSRF tokens live as long as the session, so a long form never loses its post to an expired token.
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None

@@ -29,6 +29,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    _load_return_types(app)
     _configure_templates(app)
     _init_extensions(app)
 
@@ -44,19 +45,34 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_error_handlers(app)
 
+    # Notices listen for the signal the lifecycle sends after every move.
+    from app.engine import notices  # noqa: F401
+
     from app.cli import register_cli
 
     register_cli(app)
     return app
 
 
+def _load_return_types(app: Flask) -> None:
+    """Import every return type named in RETURN_TYPES: each package registers itself with the
+    engine. Nothing else in the app names a type."""
+    from app.engine import registry
+
+    app.extensions["return_types"] = registry.load(app.config["RETURN_TYPES"])
+
+
 def _configure_templates(app: Flask) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
+    # A type's own templates sit in its package's templates/ folder, under the type's own prefix
+    # folder (sef/...), after the app's shared ones.
+    type_folders = [jinja2.FileSystemLoader(folder) for folder in app.extensions["return_types"].template_folders]
     # The GOV.UK macros and widget templates are found under their package prefixes.
     app.jinja_loader = jinja2.ChoiceLoader(
         [
             jinja2.FileSystemLoader(app.root_path + "/templates"),
+            *type_folders,
             jinja2.PrefixLoader(
                 {
                     "govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja"),
@@ -116,14 +132,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.audit_log.routes import bp as audit_log_bp
     from app.windows.routes import bp as windows_bp
-    from app import sef  # noqa: F401  (declares the self-evaluation to the return engine)
     from app.auth.routes import bp as auth_bp
     from app.main.routes import bp as main_bp
     from app.onboarding.routes import bp as onboarding_bp
-    from app.returns.routes import bp as returns_bp
+    from app.engine.routes import bp as returns_bp
     from app.team.routes import bp as team_bp
     from app.schools.routes import bp as schools_bp
-    from app.review.routes import bp as review_bp
+    from app.engine.review_routes import bp as review_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -136,6 +151,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_log_bp)
     app.register_blueprint(windows_bp)
     app.register_blueprint(account_bp)
+    # A type with pages of its own (a living plan's updates) brings its own blueprint.
+    for blueprint in app.extensions["return_types"].blueprints:
+        app.register_blueprint(blueprint)
 
 
 @event.listens_for(Engine, "connect")

@@ -115,7 +115,7 @@ def register_cli(app: Flask) -> None:
     def remind_command(dry_run: bool) -> None:
         """Remind schools whose returns are due in the next 7 days, or overdue, and not yet submitted."""
         from app.formatting import govuk_date
-        from app.services import notifications
+        from app.engine import notices as notifications
 
         reminders = notifications.due_reminders()
         schools_reminded: set[int] = set()

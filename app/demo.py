@@ -301,7 +301,7 @@ def academic_year_start(today: date) -> int:
 def _as_if_at(moment: datetime):
     """Seed history as it would have happened: the lifecycle and drafts read the clock through
     their own utcnow, which is set to `moment` here and put back afterwards."""
-    from app.services import drafts, lifecycle
+    from app.engine import drafts, lifecycle
 
     saved = lifecycle.utcnow, drafts.utcnow
     lifecycle.utcnow = drafts.utcnow = lambda: moment
@@ -313,7 +313,7 @@ def _as_if_at(moment: datetime):
 
 def _sef_answers(school: School, rng: random.Random, year: int) -> dict[str, dict]:
     """Invented but plausible answers for every section the school is asked."""
-    from app.returns import registry
+    from app.engine import registry
 
     kind = registry.get("sef")
     answers: dict[str, dict] = {}
@@ -365,7 +365,7 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 def _save_all(ret, school: School, answers: dict, user: User, day: date) -> None:
     """Save every section complete, as the school would over a morning."""
     from app.models.returns import SECTION_COMPLETED
-    from app.services import drafts
+    from app.engine import drafts
 
     saved = {state.section.key: state.version for state in drafts.section_states(ret, school)}
     for minute, (key, section_answers) in enumerate(answers.items()):
@@ -378,7 +378,7 @@ def seed_returns(heads: dict[str, User], staff: dict[str, User], officer: User, 
     lifecycle and drafts services as schools and officers would have made them."""
     from app.models import CollectionWindow, SectionComment
     from app.models.returns import SECTION_COMPLETED, SECTION_IN_PROGRESS
-    from app.services import drafts, lifecycle
+    from app.engine import drafts, lifecycle
 
     year = academic_year_start(today)
     last = CollectionWindow(

@@ -131,7 +131,9 @@ def window_or_404(window_id: int):
 
 
 def return_or_404(return_id: int):
-    """A return the current user may see: council staff see every school's, school staff their own school's."""
+    """A return the current user may see, in some capacity its type's policy gives them (council
+    staff see every school's self-evaluation, school staff their own school's)."""
+    from app.engine import registry
     from app.models import Return
 
     if not current_user.is_authenticated:
@@ -139,10 +141,9 @@ def return_or_404(return_id: int):
     ret = db.session.get(Return, return_id)
     if ret is None:
         abort(404)
-    if current_user.is_school_user and current_user.school_id != ret.school_id:
-        refuse("another school's return")
-    if not (current_user.is_school_user or current_user.is_council_staff):
-        refuse("no access to returns")
+    kind = registry.get(ret.return_type)
+    if kind is None or kind.policy.capacity(current_user, ret.school_id, ret) is None:
+        refuse("a return the user has no part in")
     return ret
 
 

@@ -92,8 +92,8 @@ def seed(url: str, *, schools: int, staff_per_school: int, officers: int, shared
     from app.models import CollectionWindow, Return, ReturnTransition, Role, School, Submission, User
     from app.models.returns import SUBMITTED
     from app.models.types import utcnow
-    from app.returns import registry
-    from app.services import lifecycle
+    from app.engine import registry
+    from app.engine import lifecycle
     from app.services.passwords import hash_password
 
     if staff_per_school > len(SECTIONS):

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.mail import outbox
 from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, Role, School, SectionComment, Submission, User
 from app.models.schools import PHASES
-from app.returns import registry
+from app.engine import registry
 
 
 def test_migrations_match_the_models(app):

@@ -270,7 +270,7 @@ def _returns(factory, own, other, people) -> dict[str, int]:
     """A draft of the own school's and a submitted return of the other school's, in a spring window."""
     from datetime import date
 
-    from app.services import lifecycle
+    from app.engine import lifecycle
 
     window = CollectionWindow(return_type="sef", academic_year="2026/27", period="spring", title="Self-evaluation, spring 2027",
                               opens_on=date(2026, 9, 1), due_on=date(2027, 3, 16), phases=["Primary"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,7 +23,11 @@ STATE_LABELS = {
 
 class Return(db.Model):
     __tablename__ = "returns"
-    __table_args__ = (UniqueConstraint("window_id", "school_id", name="one_return_per_school_per_window"),)
+    __table_args__ = (
+        UniqueConstraint("window_id", "school_id", name="one_return_per_school_per_window"),
+        # The review queue and the window counts filter on both.
+        Index("ix_returns_state_return_type", "state", "return_type"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     window_id: Mapped[int] = mapped_column(ForeignKey("collection_windows.id"), index=True)
@@ -134,3 +138,33 @@ class ReviewNote(db.Model):
     text: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class StepAnswers(db.Model):
+    """What someone answered in a step a return type adds after submission (a host school's
+    response), or the decider's own review form (a checklist: step "review"), for one submission."""
+
+    __tablename__ = "step_answers"
+    __table_args__ = (UniqueConstraint("submission_id", "step", name="one_answer_per_step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    step: Mapped[str] = mapped_column(String(40))
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SentNotice(db.Model):
+    """A scheduled notice that has gone to one person: the unique key makes sending it twice
+    impossible, however often the scheduler runs."""
+
+    __tablename__ = "sent_notices"
+    __table_args__ = (UniqueConstraint("notice", "user_id", "subject", "due_on", name="one_notice_per_person_subject_and_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice: Mapped[str] = mapped_column(String(40))  # which notice: "due_soon", "overdue", ...
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(80))  # what it is about: "window:12:school:5"
+    due_on: Mapped[date]  # the date it is about (a due date, an opening date)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

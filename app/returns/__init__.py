@@ -1,1 +1,2 @@
-"""The return engine: every kind of return declares itself here and shares windows, lifecycle and review."""
+"""The return types: one package each, listed in the RETURN_TYPES setting. Each fills in the
+engine's contract (app/engine/registry.py) and never imports another type."""

@@ -11,7 +11,7 @@ from app.htmx import render_page_or_fragment
 from app.models import Role
 from app.models.returns import STATE_LABELS
 from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, own_school_or_404, school_or_404
-from app.services import school_returns
+from app.engine import school_returns
 from app.services import schools as school_service
 from app.services.schools import SchoolFilter
 

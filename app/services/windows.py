@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -16,7 +16,7 @@ from app.formatting import LONDON
 from app.models import CollectionWindow, School, User, WindowException
 from app.models.schools import OPEN_STATUSES
 from app.models.types import utcnow
-from app.returns import registry
+from app.engine import registry
 
 
 class WindowRuleError(Exception):
@@ -57,7 +57,7 @@ def _check(details: WindowDetails, window_id: int | None) -> None:
         raise WindowRuleError("Select the return this window collects", "return_type")
     if details.due_on < details.opens_on:
         raise WindowRuleError("The due date must be the same as or after the opening date", "due_on")
-    if not details.phases:
+    if not details.phases and registry.get(details.return_type).scope.uses_phases:
         raise WindowRuleError("Select at least one phase of school", "phases")
     clash = db.session.scalar(
         select(CollectionWindow.id).where(
@@ -104,23 +104,14 @@ def reopen(window: CollectionWindow) -> None:
     db.session.flush()
 
 
-def _in_scope(window: CollectionWindow):
-    """SQL: the open schools this window asks.
+def scope_of(window: CollectionWindow):
+    """The rule of the window's return type (app/engine/scope.py)."""
+    return registry.get(window.return_type).scope
 
-    Special schools and alternative provision are usually phase "Not applicable" in GIAS: their
-    kind, not their phase, decides whether they are asked.
-    """
-    special = func.lower(School.establishment_type).like("%special%")
-    alternative = or_(
-        func.lower(School.establishment_type).like("%alternative provision%"),
-        func.lower(School.establishment_type).like("%pupil referral unit%"),
-    )
-    rules = [and_(not_(special), not_(alternative), School.phase.in_(window.phases or []))]
-    if window.include_special:
-        rules.append(special)
-    if window.include_alternative_provision:
-        rules.append(alternative)
-    return and_(School.status.in_(OPEN_STATUSES), or_(*rules))
+
+def _in_scope(window: CollectionWindow):
+    """SQL: the open schools this window asks, by its return type's rule."""
+    return and_(School.status.in_(OPEN_STATUSES), scope_of(window).sql(window))
 
 
 def schools_in_scope(window: CollectionWindow) -> list[tuple[School, WindowException | None]]:
@@ -140,12 +131,8 @@ def scope_count(window: CollectionWindow) -> int:
 
 def asks(window: CollectionWindow, school: School) -> bool:
     """Whether this window asks this school: _in_scope's rule, for one school already loaded."""
-    if not school.is_open:
-        return False
-    special, alternative = school.is_special, school.is_alternative_provision
-    if special or alternative:
-        return (special and window.include_special) or (alternative and window.include_alternative_provision)
-    return school.phase in (window.phases or [])
+    return_type = registry.get(window.return_type)
+    return return_type is not None and school.is_open and return_type.scope.applies(window, school)
 
 
 def windows_for_school(school: School) -> list[tuple[CollectionWindow, WindowException | None]]:

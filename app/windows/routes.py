@@ -12,7 +12,7 @@ from app.htmx import redirect_after_post
 from app.models import Role
 from app.models.types import utcnow
 from app.permissions import allow, school_or_404, window_or_404
-from app.returns import registry
+from app.engine import registry
 from app.services import windows as window_service
 from app.services.windows import WindowDetails, WindowRuleError
 

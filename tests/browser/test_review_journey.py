@@ -27,8 +27,8 @@ def submitted_return(live, window_id: int, head_email: str) -> int:
     from app.extensions import db
     from app.models import CollectionWindow, ReturnSection, School, User
     from app.models.returns import SECTION_COMPLETED
-    from app.services import drafts, lifecycle
-    from app.sef import sef_sections
+    from app.engine import drafts, lifecycle
+    from app.returns.sef import sef_sections
 
     with live.app.app_context():
         head = db.session.scalar(select(User).where(User.email == head_email))

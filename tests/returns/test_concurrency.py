@@ -14,7 +14,7 @@ from app import create_app
 from app.extensions import db
 from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, Role, School, Submission, User
 from app.models.returns import SECTION_COMPLETED, SUBMITTED
-from app.services import lifecycle
+from app.engine import lifecycle
 from app.services.passwords import hash_password
 from tests.conftest import PASSWORD, _postgres_database_for_worker, csrf_token, sign_in
 from tests.returns.test_sef_sections import VALID_JSON, valid

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, Role, Submission, WindowException
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SUBMITTED, FrozenRecordError
-from app.services import lifecycle
-from app.services.lifecycle import (
+from app.engine import lifecycle
+from app.engine.lifecycle import (
     ACCEPT,
     REOPEN,
     RETURN_FOR_CHANGES,

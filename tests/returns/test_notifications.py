@@ -12,9 +12,9 @@ from app.extensions import db
 from app.mail import outbox, pending_mail, send_mail
 from app.models import CollectionWindow, Return, ReturnSection, Role
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SUBMITTED
-from app.returns import registry
-from app.services import lifecycle
-from app.services.lifecycle import ACCEPT, REOPEN, RETURN_FOR_CHANGES, SUBMIT, TAKE, WITHDRAW
+from app.engine import registry
+from app.engine import lifecycle
+from app.engine.lifecycle import ACCEPT, REOPEN, RETURN_FOR_CHANGES, SUBMIT, TAKE, WITHDRAW
 from tests.conftest import csrf_token, sign_in
 
 TODAY = date.today()
@@ -204,7 +204,7 @@ class TestOverHttp:
         def broken(*args, **kwargs):
             raise RuntimeError("the page failed after the return was submitted")
 
-        monkeypatch.setattr("app.returns.routes.flash", broken)
+        monkeypatch.setattr("app.engine.routes.flash", broken)
         monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
         response = client.post(f"/returns/{ret.id}/check", data={"declaration": "y", "csrf_token": token})
         assert response.status_code == 500

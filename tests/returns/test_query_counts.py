@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Return, Role, User
-from app.services import lifecycle
+from app.engine import lifecycle
 from tests.returns.test_sef_sections import VALID_JSON, World
 
 

@@ -11,8 +11,8 @@ from app.extensions import db
 from app.mail import outbox
 from app.models import CollectionWindow, Role, WindowException
 from app.models.types import utcnow
-from app.services import lifecycle
-from app.services.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT
+from app.engine import lifecycle
+from app.engine.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT
 
 TODAY = date.today()
 
@@ -151,7 +151,7 @@ def test_dry_run_lists_and_sends_nothing(app, borough):
 
 
 def test_the_number_of_queries_does_not_grow_with_the_schools(app, borough, count_queries):
-    from app.services.notifications import due_reminders
+    from app.engine.notices import due_reminders
 
     window = make_window("autumn", due=5)
     make_window("spring", due=-2)

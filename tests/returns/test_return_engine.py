@@ -15,14 +15,14 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from app.extensions import db
-from app.forms.returns import SectionForm
+from app.engine.forms import SectionForm
 from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, Submission
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SECTION_IN_PROGRESS, SUBMITTED
-from app.returns import registry
-from app.returns.display import answers_by_section
-from app.returns.registry import ReturnType, Section
-from app.sef.framework import FRAMEWORKS, OFSTED_2025, Framework
-from app.services import lifecycle
+from app.engine import registry
+from app.engine.display import answers_by_section
+from app.engine.registry import ReturnType, Section
+from app.returns.sef.framework import FRAMEWORKS, OFSTED_2025, Framework
+from app.engine import lifecycle
 from tests.returns.test_sef_sections import VALID_JSON, Browser, World, fingerprint, make_window, save, stored, text, valid
 
 
@@ -46,7 +46,7 @@ class ThingCountForm(SectionForm):
     )
 
 
-def thing_sections(form_version: str, school) -> list[Section]:
+def thing_sections(form_version: str, school, ret=None) -> list[Section]:
     return [Section("name", "The thing's name", ThingNameForm), Section("count", "How many things there are", ThingCountForm)]
 
 

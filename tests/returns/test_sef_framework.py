@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.models import Return
-from app.returns import registry
-from app.sef.framework import CURRENT, FRAMEWORKS, LA_PRIORITIES, EvaluationArea, Framework, framework
+from app.engine import registry
+from app.returns.sef.framework import CURRENT, FRAMEWORKS, LA_PRIORITIES, EvaluationArea, Framework, framework
 
 
 def test_the_current_framework_is_ofsted_2025_with_the_five_point_scale():

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, Role, Submission
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SECTION_IN_PROGRESS, SECTION_TO_CHECK, SUBMITTED
-from app.services import lifecycle
+from app.engine import lifecycle
 from tests.conftest import csrf_token, sign_in
 
 TODAY = date.today()

@@ -12,7 +12,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Role, WindowException
-from app.services import lifecycle
+from app.engine import lifecycle
 from tests.returns.test_sef_sections import World, make_window
 
 UTC = timezone.utc

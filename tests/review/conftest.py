@@ -9,8 +9,8 @@ import pytest
 from app.extensions import db
 from app.models import CollectionWindow, Return, Role
 from app.models.returns import ACCEPTED, RETURNED, SUBMITTED
-from app.services import lifecycle
-from app.services.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT
+from app.engine import lifecycle
+from app.engine.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT
 from tests.conftest import csrf_token
 
 TODAY = date.today()

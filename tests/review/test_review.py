@@ -14,8 +14,8 @@ from app.extensions import db
 from app.models import Return, ReturnSection, ReturnTransition, ReviewNote, Role, SectionComment, Submission
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SUBMITTED
 from app.models.types import utcnow
-from app.services import lifecycle, reviews
-from app.services.lifecycle import SUBMIT, TAKE, LifecycleError
+from app.engine import lifecycle, reviews
+from app.engine.lifecycle import SUBMIT, TAKE, LifecycleError
 from tests.conftest import sign_in
 from tests.review.conftest import TODAY, make_window, post
 

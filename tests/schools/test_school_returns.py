@@ -14,9 +14,9 @@ from app.extensions import db
 from app.formatting import govuk_date
 from app.models import CollectionWindow, Role, School, WindowException
 from app.models.types import utcnow
-from app.services import lifecycle
+from app.engine import lifecycle
 from app.services import windows as window_service
-from app.services.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT, TAKE
+from app.engine.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT, TAKE
 from tests.conftest import sign_in
 
 TODAY = date.today()

@@ -5,8 +5,13 @@
                                 |   withdraw ----+   +--return--> returned <--reopen--+
                                 +------------------------------------ (edit) submit --^
 
-Every move goes through perform(): it checks the rule, writes the transition (who, when, from, to,
-why) and, on submit, freezes a snapshot of the answers. Return types never change this module.
+Every move goes through perform(): it checks the rule against the type's policy (in what capacity
+the user acts), writes the transition (who, when, from, to, why), on submit freezes a snapshot of
+the answers, and then sends `return_moved` (app/engine/signals.py) in the same transaction.
+
+A type may add steps between submission and the decision (ReturnType.steps, each taken in its own
+capacity, each leaving the return in a state of its own) and say who decides (decided_by): the
+rules below are built from that, so no type changes this module.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from app.formatting import LONDON
 from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, School, Submission, User, WindowException
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_TO_CHECK, SUBMITTED
 from app.models.types import utcnow
-from app.returns import registry
-from app.services import notifications
+from app.engine import registry
+from app.engine.policy import APPROVER, AUTHOR, EDITORS
+from app.engine.signals import return_moved
 from app.services import windows as window_service
 
 START, SUBMIT, WITHDRAW, TAKE, RETURN_FOR_CHANGES, ACCEPT, REOPEN = (
@@ -48,9 +54,6 @@ ACTION_LABELS = {
     REOPEN: "Reopened",
 }
 
-CONTRIBUTOR, APPROVER, OFFICER = "contributor", "approver", "officer"
-
-
 @dataclass(frozen=True)
 class Rule:
     from_states: tuple[str | None, ...]
@@ -59,15 +62,30 @@ class Rule:
     needs_reason: bool = False
 
 
-RULES = {
-    START: Rule((None,), DRAFT, (CONTRIBUTOR, APPROVER)),
-    SUBMIT: Rule((DRAFT, RETURNED), SUBMITTED, (APPROVER,)),
-    WITHDRAW: Rule((SUBMITTED,), DRAFT, (APPROVER,)),
-    TAKE: Rule((SUBMITTED,), None, (OFFICER,)),
-    RETURN_FOR_CHANGES: Rule((SUBMITTED,), RETURNED, (OFFICER,), needs_reason=True),
-    ACCEPT: Rule((SUBMITTED,), ACCEPTED, (OFFICER,)),
-    REOPEN: Rule((ACCEPTED,), RETURNED, (OFFICER,), needs_reason=True),
-}
+def rules_for(return_type: registry.ReturnType) -> dict[str, Rule]:
+    """The moves a return of this type can make: the shared ones, with the type's own steps between
+    submission and the decision, and the decision given to the type's deciding capacity."""
+    deciders = return_type.decided_by
+    waiting = return_type.decision_state
+    rules = {
+        START: Rule((None,), DRAFT, EDITORS),
+        SUBMIT: Rule((DRAFT, RETURNED), SUBMITTED, (APPROVER,)),
+        WITHDRAW: Rule((SUBMITTED,), DRAFT, (APPROVER,)),
+        TAKE: Rule((SUBMITTED, *(step.state for step in return_type.steps)), None, deciders),
+        RETURN_FOR_CHANGES: Rule((waiting,), RETURNED, deciders, needs_reason=True),
+        ACCEPT: Rule((waiting,), ACCEPTED, deciders),
+        REOPEN: Rule((ACCEPTED,), RETURNED, deciders, needs_reason=True),
+    }
+    before = SUBMITTED
+    for step in return_type.steps:
+        rules[step.key] = Rule((before,), step.state, (step.capacity,))
+        before = step.state
+    return rules
+
+
+def action_label(return_type: registry.ReturnType | None, action: str) -> str:
+    step = return_type.step(action) if return_type else None
+    return step.label if step else ACTION_LABELS.get(action, action)
 
 
 class LifecycleError(Exception):
@@ -78,13 +96,11 @@ class LifecycleError(Exception):
         self.message = message
 
 
-def capacity(user: User, school_id: int) -> str | None:
-    """In what capacity this user acts on this school's return, or None if not at all."""
-    if user.is_council_staff:
-        return OFFICER
-    if user.is_school_user and user.school_id == school_id:
-        return APPROVER if user.approver else CONTRIBUTOR
-    return None
+def capacity(user: User, return_type: str, school_id: int, ret: Return | None = None) -> str | None:
+    """In what capacity this user acts on this school's return of this type, or None if not at
+    all: the type's policy decides."""
+    kind = registry.get(return_type)
+    return kind.policy.capacity(user, school_id, ret) if kind else None
 
 
 def window_exception(window: CollectionWindow, school_id: int) -> WindowException | None:
@@ -103,20 +119,21 @@ def school_may_change(window: CollectionWindow, school_id: int, state: str | Non
 
 def check(action: str, user: User, window: CollectionWindow, school_id: int, current: Return | None, reason: str = "") -> Rule:
     """The rule for this move, or LifecycleError saying why it cannot be made."""
-    rule = RULES.get(action)
+    return_type = registry.get(window.return_type)
+    rule = rules_for(return_type).get(action) if return_type else None
     if rule is None:
         raise LifecycleError("That is not something you can do to a return")
-    who = capacity(user, school_id)
+    who = capacity(user, window.return_type, school_id, current)
     state = current.state if current else None
     if who not in rule.who:
-        if who == CONTRIBUTOR and APPROVER in rule.who:
+        if who == AUTHOR and APPROVER in rule.who:
             raise LifecycleError("Only your school's approver can do this. The return is ready for them to sign off")
         raise LifecycleError("You cannot do that to this return")
     if state not in rule.from_states:
         raise LifecycleError(f"You cannot do that while the return is {state or 'not started'}")
     if rule.needs_reason and not reason.strip():
         raise LifecycleError("Give the reason, so the school knows what to change")
-    if who in (CONTRIBUTOR, APPROVER) and not school_may_change(window, school_id, state):
+    if who in EDITORS and not school_may_change(window, school_id, state):
         raise LifecycleError("The window for this return is closed. Ask the School Improvement Team to reopen it")
     if action == WITHDRAW and current.assigned_to_id is not None:
         raise LifecycleError("An officer has already started reviewing this return, so it cannot be withdrawn")
@@ -147,6 +164,8 @@ def start(user: User, window: CollectionWindow, school: School, answers: dict | 
             ReturnSection(return_id=ret.id, key=key, answers=copy.deepcopy(section_answers), version=1, status=SECTION_TO_CHECK, updated_by_id=user.id)
         )
     _record(ret, START, None, DRAFT, user, "")
+    db.session.flush()
+    _moved(ret, START, user, "", None)
     return ret
 
 
@@ -168,8 +187,12 @@ def perform(action: str, ret: Return, user: User, *, reason: str = "", now: date
             ret.assigned_at = None
     _record(ret, action, from_state, ret.state, user, reason.strip(), now)
     db.session.flush()
-    notifications.after_transition(ret, action, user, reason.strip(), from_state=from_state)
+    _moved(ret, action, user, reason.strip(), from_state)
     return ret
+
+
+def _moved(ret: Return, action: str, user: User, reason: str, from_state: str | None) -> None:
+    return_moved.send(ret, action=action, user=user, reason=reason, from_state=from_state, return_type=registry.get(ret.return_type))
 
 
 def lock(ret: Return) -> Return:
@@ -222,6 +245,7 @@ def assign(ret: Return, officer: User, to_user: User | None, *, held_by_id: int 
     action, reason = (TAKE, "") if to_user.id == officer.id else (ASSIGN, f"Assigned to {to_user.name}")
     _record(ret, action, ret.state, ret.state, officer, reason, now)
     db.session.flush()
+    _moved(ret, action, officer, reason, ret.state)
     return ret
 
 

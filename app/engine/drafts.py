@@ -18,10 +18,11 @@ from app.extensions import db
 from app.models import CollectionWindow, Return, ReturnSection, School, Submission, User
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SECTION_IN_PROGRESS, SECTION_TO_CHECK
 from app.models.types import utcnow
-from app.returns import registry
-from app.returns.registry import Section
-from app.services import lifecycle
-from app.services.lifecycle import LifecycleError
+from app.engine import registry
+from app.engine.policy import EDITORS
+from app.engine.registry import Section
+from app.engine import lifecycle
+from app.engine.lifecycle import LifecycleError
 
 
 class SectionConflict(Exception):
@@ -56,7 +57,7 @@ class SectionState:
 
 
 def sections_of(ret: Return, school: School) -> list[Section]:
-    return registry.get(ret.return_type).sections_for(ret.form_version, school)
+    return registry.get(ret.return_type).sections_for(ret.form_version, school, ret)
 
 
 def section_states(ret: Return, school: School) -> list[SectionState]:
@@ -66,7 +67,7 @@ def section_states(ret: Return, school: School) -> list[SectionState]:
 
 
 def section_state(ret: Return, school: School, key: str) -> SectionState | None:
-    section = registry.get(ret.return_type).section(ret.form_version, school, key)
+    section = registry.get(ret.return_type).section(ret.form_version, school, key, ret)
     if section is None:
         return None
     saved = db.session.scalar(select(ReturnSection).where(ReturnSection.return_id == ret.id, ReturnSection.key == key))
@@ -81,8 +82,8 @@ def check_editable(ret: Return, user: User, now: datetime | None = None) -> None
     """Only the school's own users edit, only a draft or a returned return, and only while the window
     is open to the school (or an officer has sent the return back)."""
     window = db.session.get(CollectionWindow, ret.window_id)
-    who = lifecycle.capacity(user, ret.school_id)
-    if who not in (lifecycle.CONTRIBUTOR, lifecycle.APPROVER):
+    who = lifecycle.capacity(user, ret.return_type, ret.school_id, ret)
+    if who not in EDITORS:
         raise LifecycleError("Only the school's own staff can change its answers")
     if ret.state not in (DRAFT, RETURNED):
         if ret.state == ACCEPTED:

@@ -12,11 +12,11 @@ from wtforms import DecimalField, FieldList, Form, FormField, IntegerField, Radi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms.fields import GovDateField
-from app.forms.returns import SectionForm, long_text
+from app.engine.forms import SectionForm, long_text
 from app.forms.users import strip
 from app.models.types import utcnow
 from app.formatting import LONDON
-from app.sef.framework import LA_PRIORITIES, MAX_PRIORITIES, MIN_PRIORITIES, Framework
+from app.returns.sef.framework import LA_PRIORITIES, MAX_PRIORITIES, MIN_PRIORITIES, Framework
 
 NUMBER_INPUT = {"params": {"classes": "govuk-input--width-5", "attributes": {"inputmode": "numeric", "spellcheck": "false"}}}
 PERCENT_INPUT = {

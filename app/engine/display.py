@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.forms.returns import AnswerRow
+from app.engine import registry
+from app.engine.registry import Section
 from app.models import School
-from app.returns import registry
-from app.returns.registry import Section
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    key: str  # stable across submissions, for comparing
+    label: str
+    value: str
+    field: str  # the top-level field name, for a "Change" link
 
 
 @dataclass(frozen=True)

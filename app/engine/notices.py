@@ -23,11 +23,18 @@ from app.mail import absolute_url, send_mail
 from app.models import CollectionWindow, Return, Role, School, User
 from app.models.returns import DRAFT, RETURNED
 from app.models.types import utcnow
-from app.returns import registry
+from app.engine import registry
+from app.engine.signals import return_moved
+
+
+@return_moved.connect
+def _on_move(ret: Return, *, action: str, user: User, reason: str, from_state: str | None, **_) -> None:
+    after_transition(ret, action, user, reason, from_state=from_state)
+
 
 def after_transition(ret: Return, action: str, user: User, reason: str = "", *, from_state: str | None = None) -> None:
     """Called by the lifecycle after every move; mails whoever needs to know about this one."""
-    from app.services.lifecycle import ACCEPT, REOPEN, RETURN_FOR_CHANGES, SUBMIT
+    from app.engine.lifecycle import ACCEPT, REOPEN, RETURN_FOR_CHANGES, SUBMIT
 
     if action not in (SUBMIT, RETURN_FOR_CHANGES, ACCEPT, REOPEN):
         return  # starting, withdrawing and taking a return tell nobody

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -13,6 +12,7 @@ from wtforms import BooleanField, DateField, DecimalField, Field, FieldList, For
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.engine.display import AnswerRow
 from app.forms.users import strip
 from app.formatting import govuk_date
 
@@ -70,14 +70,6 @@ class SectionForm(FlaskForm):
         answers, the officer's view of a snapshot, print and compare)."""
         form = cls.load(answers, meta={"csrf": False}, **kwargs)
         return list(_rows_of(form, prefix=""))
-
-
-@dataclass(frozen=True)
-class AnswerRow:
-    key: str  # stable across submissions, for comparing
-    label: str
-    value: str
-    field: str  # the top-level field name, for a "Change" link
 
 
 def _answer_fields(form) -> list[Field]:

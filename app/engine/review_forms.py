@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import HiddenField, SelectField
 
-from app.forms.returns import TEXT_LIMIT, AssignForm, long_text
-from app.returns.registry import Section
+from app.engine.forms import TEXT_LIMIT, AssignForm, long_text
+from app.engine.registry import Section
 
 SAVE, RETURN, ACCEPT = "save", "return", "accept"
 DECISIONS = (SAVE, RETURN, ACCEPT)

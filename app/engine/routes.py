@@ -14,18 +14,18 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import FieldList, FormField
 
 from app.extensions import db
-from app.forms.returns import StartReturnForm, SubmitReturnForm, entry_answers
+from app.engine.forms import StartReturnForm, SubmitReturnForm, entry_answers
 from app.htmx import redirect_after_post
 from app.models import CollectionWindow, Return, Role, School, User
 from app.models.returns import RETURNED, SECTION_LABELS, STATE_LABELS, SUBMITTED
 from app.models.types import utcnow
 from app.permissions import EVERY_ROLE, allow, own_school_or_404, return_or_404
-from app.returns import registry
-from app.returns.display import answers_by_section
-from app.services import drafts, lifecycle, reviews
+from app.engine import registry
+from app.engine.display import answers_by_section
+from app.engine import drafts, lifecycle, reviews
 from app.services import windows as window_service
-from app.services.drafts import SectionConflict
-from app.services.lifecycle import LifecycleError
+from app.engine.drafts import SectionConflict
+from app.engine.lifecycle import LifecycleError
 
 bp = Blueprint("returns", __name__)
 

@@ -18,9 +18,9 @@ from app.formatting import LONDON
 from app.models import CollectionWindow, Return, ReturnTransition, ReviewNote, School, SectionComment, Submission, User
 from app.models.returns import ACCEPTED, RETURNED, SUBMITTED
 from app.models.types import utcnow
-from app.returns.display import answers_by_section
-from app.services import lifecycle
-from app.services.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT, WITHDRAW
+from app.engine.display import answers_by_section
+from app.engine import lifecycle
+from app.engine.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT, WITHDRAW
 
 
 class ReviewError(Exception):

@@ -10,17 +10,17 @@ from wtforms.fields.choices import SelectChoice
 
 from app.auth_session import safe_next_path
 from app.extensions import db
-from app.forms.returns import ReopenForm
-from app.forms.review import DECISIONS, RETURN, SAVE, AssignReturnForm, CompareForm, QueueFilterForm, review_form
+from app.engine.forms import ReopenForm
+from app.engine.review_forms import DECISIONS, RETURN, SAVE, AssignReturnForm, CompareForm, QueueFilterForm, review_form
 from app.htmx import redirect_after_post
 from app.models import CollectionWindow, Return, School, User
 from app.models.returns import ACCEPTED, STATE_LABELS, SUBMITTED
 from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, return_or_404
-from app.returns import registry
-from app.returns.display import answers_by_section
-from app.services import lifecycle, reviews
-from app.services.lifecycle import ACTION_LABELS, LifecycleError
-from app.services.reviews import ReviewError
+from app.engine import registry
+from app.engine.display import answers_by_section
+from app.engine import lifecycle, reviews
+from app.engine.lifecycle import ACTION_LABELS, LifecycleError
+from app.engine.reviews import ReviewError
 
 bp = Blueprint("review", __name__)
 

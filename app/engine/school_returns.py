@@ -14,7 +14,7 @@ from app.extensions import db
 from app.formatting import LONDON
 from app.models import CollectionWindow, Return, ReturnTransition, School, Submission, User, WindowException
 from app.models.types import utcnow
-from app.returns import registry
+from app.engine import registry
 from app.services import windows as window_service
 
 NOT_YET_OPEN, OPEN, CLOSED = "not_yet_open", "open", "closed"

@@ -1,0 +1,198 @@
+"""The contract every return type fills in, and the list of types the app was given.
+
+A type is one package (app/returns/<type>/) that calls register() with a ReturnType. Everything a
+type may differ in is a field here with a default that gives the self-evaluation's behaviour:
+
+- sections(form_version, school, ret): what the school fills in (given the return, so a peer
+  review's sections can follow the focus areas its host chose);
+- policy: in what capacity a user acts on a return, and the SQL that lists the returns they see;
+- scope: which schools a window of this type asks, as one SQL expression;
+- steps: moves a type adds between submission and the decision (a host's response), who decides,
+  and a review form of its own beside the per-section comments (a quality-assurance checklist);
+- summary and queries: values derived from the answers, and soft checks the school confirms with
+  an explanation instead of being refused;
+- audit_reads: whether every read of a return's answers is written to the audit trail;
+- scheduled_notices: the type's own notices that fall due on a date (a plan's review).
+
+The engine calls these and never imports a type.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.engine.policy import DECIDER, Policy, RESPONDENT, SchoolPolicy
+from app.engine.scope import PhaseScope, Scope
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+
+    from app.engine.forms import SectionForm
+    from app.models import Return, School
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    form: type[SectionForm]
+    hint: str = ""  # one sentence under the section's heading
+    required: bool = True
+    # The template that lays out the section's fields; the default renders them in order.
+    template: str = "returns/_section_fields.html"
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A value worked out from the answers (a benchmark's percentage), shown beside them."""
+
+    key: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Query:
+    """A possible but unusual answer: the school confirms it with a short explanation, and the
+    officer sees the query and the explanation on review."""
+
+    key: str
+    message: str
+    field: str = ""  # the field it is about, for a link from the error summary
+
+
+@dataclass(frozen=True)
+class Step:
+    """A move between submission and the decision, taken in one capacity with a form of its own
+    (a host school's response to a peer review). It moves the return to `state`."""
+
+    key: str  # the action's name: "respond"
+    title: str  # "Respond to the review"
+    label: str  # how the move reads in the history: "Responded"
+    state: str  # the state it leaves the return in: "responded"
+    state_label: str  # "Host has responded"
+    form: type[SectionForm] | None = None
+    capacity: str = RESPONDENT
+
+
+def _no_sections(form_version: str, school: School | None, ret: Return | None) -> list[Section]:
+    return []
+
+
+def _nothing(section: Section, answers: dict) -> list:
+    return []
+
+
+@dataclass(frozen=True)
+class ReturnType:
+    key: str
+    title: str  # "School self-evaluation"
+    summary: str  # one sentence for the people asked to send it
+    # The version of the form new returns start with; each return keeps its own.
+    form_version: str = "1"
+    # The sections of a return of this form version for this school (None: every possible
+    # section), given the return where there is one.
+    sections: Callable[[str, School | None, Return | None], list[Section]] = field(default=_no_sections, compare=False)
+    # What the school declares when it submits.
+    declaration: str = "I confirm that the information in this return is accurate and complete."
+    policy: Policy = field(default_factory=SchoolPolicy, compare=False)
+    scope: Scope = field(default_factory=PhaseScope, compare=False)
+    steps: tuple[Step, ...] = ()
+    # The capacities that may return for changes and accept (and take the return for review).
+    decided_by: tuple[str, ...] = (DECIDER,)
+    # A form of the type's own that the decider fills in beside the comments (a checklist).
+    review_form: type[SectionForm] | None = field(default=None, compare=False)
+    review_form_title: str = "Review checklist"
+    # Values derived from a section's answers, and soft checks on them.
+    derive: Callable[[Section, dict], list[Derived]] = field(default=_nothing, compare=False)
+    queries: Callable[[Section, dict], list[Query]] = field(default=_nothing, compare=False)
+    # Whether opening a return's answers is written to the audit trail (mental-health plans).
+    audit_reads: bool = False
+    # The type's own notices that fall due (see app.engine.notices.ScheduledNotice).
+    scheduled_notices: Callable[[Any], Iterable[Any]] | None = field(default=None, compare=False)
+    # Folders of templates and a blueprint, where the type has pages of its own.
+    template_folder: str | None = None
+    blueprint: Blueprint | None = field(default=None, compare=False)
+
+    def sections_for(self, form_version: str, school: School | None, ret: Return | None = None) -> list[Section]:
+        return self.sections(form_version, school, ret)
+
+    def section(self, form_version: str, school: School | None, key: str, ret: Return | None = None) -> Section | None:
+        return next((section for section in self.sections_for(form_version, school, ret) if section.key == key), None)
+
+    def step(self, key: str) -> Step | None:
+        return next((step for step in self.steps if step.key == key), None)
+
+    @property
+    def decision_state(self) -> str:
+        """The state a return waits in for the decision: after the last step, or as submitted."""
+        from app.models.returns import SUBMITTED
+
+        return self.steps[-1].state if self.steps else SUBMITTED
+
+    def state_label(self, state: str | None) -> str:
+        from app.models.returns import STATE_LABELS
+
+        for step in self.steps:
+            if step.state == state:
+                return step.state_label
+        return STATE_LABELS.get(state, state or "")
+
+
+_TYPES: dict[str, ReturnType] = {}
+
+
+def register(return_type: ReturnType) -> ReturnType:
+    if return_type.key in _TYPES and _TYPES[return_type.key] != return_type:
+        raise ValueError(f"return type {return_type.key!r} is already registered")
+    _TYPES[return_type.key] = return_type
+    return return_type
+
+
+def unregister(key: str) -> None:
+    """For tests that register a return type of their own."""
+    _TYPES.pop(key, None)
+
+
+def get(key: str) -> ReturnType | None:
+    return _TYPES.get(key)
+
+
+def all_types() -> list[ReturnType]:
+    return sorted(_TYPES.values(), key=lambda rt: rt.title)
+
+
+def title_of(key: str) -> str:
+    found = get(key)
+    return found.title if found else "Return"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the RETURN_TYPES setting brought in: the types' own template folders and blueprints."""
+
+    types: tuple[ReturnType, ...]
+    template_folders: tuple[str, ...]
+    blueprints: tuple[Blueprint, ...]
+
+
+def load(module_names: Iterable[str]) -> Loaded:
+    """Import each type's package (it registers itself) and collect what it brings."""
+    types = []
+    for name in module_names:
+        module = importlib.import_module(name)
+        return_type = getattr(module, "RETURN_TYPE", None)
+        if not isinstance(return_type, ReturnType):
+            raise RuntimeError(f"{name} does not declare RETURN_TYPE")
+        register(return_type)
+        types.append(return_type)
+    folders = []
+    for return_type in types:
+        folder = return_type.template_folder
+        if folder and Path(folder).is_dir():
+            folders.append(folder)
+    return Loaded(tuple(types), tuple(folders), tuple(t.blueprint for t in types if t.blueprint is not None))

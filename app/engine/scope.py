@@ -1,0 +1,103 @@
+"""Which schools a window asks: each return type declares its rule once, as SQL over School.
+
+The engine adds what every window shares (only open schools are asked); a type's scope says the
+rest. Each scope also answers for one school already loaded (`applies`), and the tests check that
+the two agree for every kind of school. A school the rule cannot decide (no phase, no age range
+recorded) is never silently dropped: `undecided` lists it for the administrator.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_
+
+from app.models import School
+
+if TYPE_CHECKING:
+    from app.models import CollectionWindow
+
+
+def special_sql() -> ColumnElement[bool]:
+    return func.lower(School.establishment_type).like("%special%")
+
+
+def alternative_sql() -> ColumnElement[bool]:
+    return or_(
+        func.lower(School.establishment_type).like("%alternative provision%"),
+        func.lower(School.establishment_type).like("%pupil referral unit%"),
+    )
+
+
+class Scope:
+    """The base: a type's rule over the schools a window may ask."""
+
+    # Whether the window form asks for phases and the special/AP choices.
+    uses_phases = True
+
+    def sql(self, window: CollectionWindow) -> ColumnElement[bool]:
+        raise NotImplementedError
+
+    def applies(self, window: CollectionWindow, school: School) -> bool:
+        raise NotImplementedError
+
+    def undecided_sql(self, window: CollectionWindow) -> ColumnElement[bool]:
+        """SQL: schools this rule cannot decide for lack of data."""
+        return false()
+
+    def describe(self, window: CollectionWindow | None) -> str:
+        raise NotImplementedError
+
+
+class PhaseScope(Scope):
+    """Schools of the window's phases; special schools and alternative provision (usually phase
+    "Not applicable" in GIAS) by their kind, as the window chooses."""
+
+    def sql(self, window: CollectionWindow) -> ColumnElement[bool]:
+        special, alternative = special_sql(), alternative_sql()
+        rules = [and_(not_(special), not_(alternative), School.phase.in_(window.phases or []))]
+        if window.include_special:
+            rules.append(special)
+        if window.include_alternative_provision:
+            rules.append(alternative)
+        return or_(*rules)
+
+    def applies(self, window: CollectionWindow, school: School) -> bool:
+        special, alternative = school.is_special, school.is_alternative_provision
+        if special or alternative:
+            return (special and window.include_special) or (alternative and window.include_alternative_provision)
+        return school.phase in (window.phases or [])
+
+    def undecided_sql(self, window: CollectionWindow) -> ColumnElement[bool]:
+        # GIAS always gives a phase; an empty one means the register is missing it.
+        return and_(not_(special_sql()), not_(alternative_sql()), or_(School.phase.is_(None), School.phase == ""))
+
+    def describe(self, window: CollectionWindow | None) -> str:
+        if window is None:
+            return "Schools of the phases you choose, and special schools and alternative provision if you include them."
+        phases = ", ".join(phase.lower() for phase in (window.phases or [])) or "no phase"
+        extra = [name for name, chosen in (("special schools", window.include_special), ("alternative provision", window.include_alternative_provision)) if chosen]
+        return f"Open schools of these phases: {phases}" + (f"; and {' and '.join(extra)}" if extra else "") + "."
+
+
+class AgeScope(Scope):
+    """Schools whose statutory age range reaches `min_high_age` (careers: pupils in year 7 or above,
+    so a statutory high age of 12 or more), whatever their phase or kind."""
+
+    uses_phases = False
+
+    def __init__(self, min_high_age: int, words: str):
+        self.min_high_age = min_high_age
+        self.words = words
+
+    def sql(self, window: CollectionWindow) -> ColumnElement[bool]:
+        return School.statutory_high_age >= self.min_high_age
+
+    def applies(self, window: CollectionWindow, school: School) -> bool:
+        return school.statutory_high_age is not None and school.statutory_high_age >= self.min_high_age
+
+    def undecided_sql(self, window: CollectionWindow) -> ColumnElement[bool]:
+        return School.statutory_high_age.is_(None)
+
+    def describe(self, window: CollectionWindow | None) -> str:
+        return f"Open schools {self.words} (a statutory high age of {self.min_high_age} or more), whatever their phase."
