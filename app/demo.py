@@ -302,6 +302,7 @@ def _as_if_at(moment: datetime):
     """Seed history as it would have happened: the lifecycle and drafts read the clock through
     their own utcnow, which is set to `moment` here and put back afterwards."""
     from app.engine import drafts, lifecycle
+    from app.engine.history import submissions_of
 
     saved = lifecycle.utcnow, drafts.utcnow
     lifecycle.utcnow = drafts.utcnow = lambda: moment
@@ -379,6 +380,7 @@ def seed_returns(heads: dict[str, User], staff: dict[str, User], officer: User, 
     from app.models import CollectionWindow, SectionComment
     from app.models.returns import SECTION_COMPLETED, SECTION_IN_PROGRESS
     from app.engine import drafts, lifecycle
+    from app.engine.history import submissions_of
 
     year = academic_year_start(today)
     last = CollectionWindow(
@@ -443,7 +445,7 @@ def seed_returns(heads: dict[str, User], staff: dict[str, User], officer: User, 
             with _as_if_at(_at(submitted_on + timedelta(days=1), 9, 10)):
                 lifecycle.perform(lifecycle.TAKE, ret, officer)
         if state == "returned":
-            latest = lifecycle.submissions(ret)[-1]
+            latest = submissions_of(ret)[-1].submission
             decided = _at(submitted_on + timedelta(days=1), 11, 30)
             for key, text in COMMENTS.items():
                 if key in latest.answers:

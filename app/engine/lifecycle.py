@@ -286,14 +286,6 @@ def _record(ret: Return, action: str, from_state: str | None, to_state: str, use
     )
 
 
-def history(ret: Return) -> list[ReturnTransition]:
-    return list(db.session.scalars(select(ReturnTransition).where(ReturnTransition.return_id == ret.id).order_by(ReturnTransition.id)))
-
-
-def submissions(ret: Return) -> list[Submission]:
-    return list(db.session.scalars(select(Submission).where(Submission.return_id == ret.id).order_by(Submission.number)))
-
-
 def is_overdue(ret: Return | None, window: CollectionWindow, school_id: int, now: datetime | None = None) -> bool:
     """Not yet submitted after its due time."""
     if ret is not None and ret.first_submitted_at is not None:

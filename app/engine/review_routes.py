@@ -19,6 +19,7 @@ from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, return_or_404
 from app.engine import registry
 from app.engine.display import answers_by_section
 from app.engine import lifecycle, reviews
+from app.engine.history import history_of, submissions_of
 from app.engine.lifecycle import ACTION_LABELS, LifecycleError
 from app.engine.reviews import ReviewError
 
@@ -122,8 +123,8 @@ def assign(return_id: int):
 def _review_page(ret: Return, *, review=None, assign_form=None, problem: str = "", status: int = 200):
     kind = _return_type_or_404(ret)
     school, window = _context(ret)
-    submissions = reviews.submissions_of(ret)
-    history = reviews.history_of(ret)
+    submissions = submissions_of(ret)
+    history = history_of(ret)
     latest = submissions[-1].submission if submissions else None
     sections = answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {}) if latest else []
     comments = reviews.comments_on(latest) if latest else {}
@@ -179,7 +180,7 @@ def review(return_id: int):
         return _review_page(ret)
 
     school = db.session.get(School, ret.school_id)
-    rows = reviews.submissions_of(ret)
+    rows = submissions_of(ret)
     if not rows:
         flash("This return has not been submitted, so there is nothing to review", "error")
         return redirect_after_post(url_for("review.review", return_id=ret.id))
@@ -255,10 +256,10 @@ def submission(return_id: int, number: int):
     ret = return_or_404(return_id)
     kind = _return_type_or_404(ret)
     school, window = _context(ret)
-    rows = reviews.submissions_of(ret)
+    rows = submissions_of(ret)
     row = _submission_or_404(ret, rows, number)
     submission = row.submission
-    history = reviews.history_of(ret)
+    history = history_of(ret)
     decision = reviews.decision_on(number, history)
     if current_user.is_council_staff:
         comments = {key: comment.text for key, comment in reviews.comments_on(submission).items() if comment.text.strip()}
@@ -289,7 +290,7 @@ def compare(return_id: int):
     ret = return_or_404(return_id)
     kind = _return_type_or_404(ret)
     school, window = _context(ret)
-    rows = reviews.submissions_of(ret)
+    rows = submissions_of(ret)
     form = CompareForm(request.args)
     choices = [SelectChoice(str(row.submission.number), f"Submission {row.submission.number}") for row in rows]
     form["from"].choices = choices

@@ -20,6 +20,7 @@ from app.models.returns import ACCEPTED, RETURNED, SUBMITTED
 from app.models.types import utcnow
 from app.engine.display import answers_by_section
 from app.engine import lifecycle
+from app.engine.history import HistoryRow
 from app.engine.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT, WITHDRAW
 
 
@@ -118,39 +119,6 @@ def window_counts(limit: int = 3) -> list[WindowCounts]:
 
 
 # One return's review.
-
-
-@dataclass(frozen=True)
-class SubmissionRow:
-    submission: Submission
-    submitted_by: str
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    transition: ReturnTransition
-    by: str
-
-
-def submissions_of(ret: Return) -> list[SubmissionRow]:
-    """Every submission of the return with who sent it, first to last."""
-    query = (
-        select(Submission, User.name)
-        .join(User, User.id == Submission.submitted_by_id)
-        .where(Submission.return_id == ret.id)
-        .order_by(Submission.number)
-    )
-    return [SubmissionRow(submission, name) for submission, name in db.session.execute(query)]
-
-
-def history_of(ret: Return) -> list[HistoryRow]:
-    query = (
-        select(ReturnTransition, User.name)
-        .join(User, User.id == ReturnTransition.by_id)
-        .where(ReturnTransition.return_id == ret.id)
-        .order_by(ReturnTransition.id)
-    )
-    return [HistoryRow(transition, name) for transition, name in db.session.execute(query)]
 
 
 def comments_on(submission: Submission) -> dict[str, SectionComment]:

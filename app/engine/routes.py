@@ -23,6 +23,7 @@ from app.permissions import EVERY_ROLE, allow, own_school_or_404, return_or_404
 from app.engine import registry
 from app.engine.display import answers_by_section
 from app.engine import drafts, lifecycle, reviews
+from app.engine.history import history_of, submissions_of
 from app.services import windows as window_service
 from app.engine.drafts import SectionConflict
 from app.engine.lifecycle import LifecycleError
@@ -105,7 +106,7 @@ def overview(return_id: int):
     ret = return_or_404(return_id)
     school, window = _context(ret)
     states = drafts.section_states(ret, school)
-    history = reviews.history_of(ret)
+    history = history_of(ret)
     return render_template(
         "returns/overview.html",
         ret=ret,
@@ -117,7 +118,7 @@ def overview(return_id: int):
         comments=reviews.comments_for_school(ret),
         reason=_latest_reason(ret, history),
         blocked=_editable(ret) if current_user.is_school_user else "Officers review the submitted return, not the draft",
-        submissions=lifecycle.submissions(ret),
+        submissions=[row.submission for row in submissions_of(ret)],
         history=history,
         action_labels=lifecycle.ACTION_LABELS,
         approvers=_approvers(ret.school_id),

@@ -15,6 +15,7 @@ from app.formatting import LONDON
 from app.models import CollectionWindow, Return, ReturnTransition, School, Submission, User, WindowException
 from app.models.types import utcnow
 from app.engine import registry
+from app.engine.history import HistoryRow, histories_of
 from app.services import windows as window_service
 
 NOT_YET_OPEN, OPEN, CLOSED = "not_yet_open", "open", "closed"
@@ -75,19 +76,11 @@ def for_school_home(school: School, now: datetime | None = None) -> list[WindowR
 
 
 @dataclass(frozen=True)
-class Change:
-    """One move in a return's history, with who made it."""
-
-    transition: ReturnTransition
-    by_name: str
-
-
-@dataclass(frozen=True)
 class SchoolReturn:
     ret: Return
     window: CollectionWindow
     submission_count: int
-    history: list[Change]
+    history: list[HistoryRow]
     overdue: bool
 
     @property
@@ -117,14 +110,7 @@ def for_school_page(school: School, now: datetime | None = None) -> list[SchoolR
     ).all()
     if not rows:
         return []
-    history: dict[int, list[Change]] = {}
-    for transition, name in db.session.execute(
-        select(ReturnTransition, User.name)
-        .join(User, User.id == ReturnTransition.by_id)
-        .where(ReturnTransition.return_id.in_([ret.id for ret, *_ in rows]))
-        .order_by(ReturnTransition.at, ReturnTransition.id)
-    ):
-        history.setdefault(transition.return_id, []).append(Change(transition, name))
+    histories = histories_of(ret.id for ret, *_ in rows)
     found = []
     for ret, window, count, exception in rows:
         closed = window.closed_at is not None or (exception is not None and exception.closed_at is not None)
@@ -133,5 +119,5 @@ def for_school_page(school: School, now: datetime | None = None) -> list[SchoolR
             and ret.first_submitted_at is None
             and window_service.is_past_due(window_service.school_due_on(window, exception), now)
         )
-        found.append(SchoolReturn(ret, window, count, history.get(ret.id, []), overdue))
+        found.append(SchoolReturn(ret, window, count, histories[ret.id], overdue))
     return found

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, Role, Submission, WindowException
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SUBMITTED, FrozenRecordError
 from app.engine import lifecycle
+from app.engine.history import history_of, submissions_of
 from app.engine.lifecycle import (
     ACCEPT,
     REOPEN,
@@ -160,7 +161,7 @@ def test_each_resubmission_is_a_new_numbered_snapshot(setting):
     working = db.session.scalar(select(ReturnSection).where(ReturnSection.return_id == ret.id))
     working.answers = {"pupils": 210}
     lifecycle.perform(SUBMIT, ret, people["approver"])
-    numbers = [(s.number, s.answers["context"]["pupils"]) for s in lifecycle.submissions(ret)]
+    numbers = [(s.number, s.answers["context"]["pupils"]) for s in [row.submission for row in submissions_of(ret)]]
     assert numbers == [(1, 200), (2, 210)]
 
 
@@ -238,13 +239,13 @@ def test_a_return_keeps_the_form_version_it_started_with(setting):
     window, school, people = setting
     ret = in_state(SUBMITTED, window, school, people)
     assert ret.form_version == "ofsted-2025"
-    assert lifecycle.submissions(ret)[0].form_version == "ofsted-2025"
+    assert [row.submission for row in submissions_of(ret)][0].form_version == "ofsted-2025"
 
 
 def test_the_history_lists_every_move(setting):
     window, school, people = setting
     ret = in_state(RETURNED, window, school, people)
-    assert [(t.action, t.from_state, t.to_state) for t in lifecycle.history(ret)] == [
+    assert [(row.transition.action, row.transition.from_state, row.transition.to_state) for row in history_of(ret)] == [
         ("start", None, DRAFT), ("submit", DRAFT, SUBMITTED), ("return_for_changes", SUBMITTED, RETURNED)
     ]
-    assert lifecycle.history(ret)[-1].reason == "Add evidence for attendance"
+    assert history_of(ret)[-1].transition.reason == "Add evidence for attendance"

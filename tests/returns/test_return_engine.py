@@ -23,6 +23,7 @@ from app.engine.display import answers_by_section
 from app.engine.registry import ReturnType, Section
 from app.returns.sef.framework import FRAMEWORKS, OFSTED_2025, Framework
 from app.engine import lifecycle
+from app.engine.history import history_of, submissions_of
 from tests.returns.test_sef_sections import VALID_JSON, Browser, World, fingerprint, make_window, save, stored, text, valid
 
 
@@ -109,7 +110,7 @@ def test_a_return_type_registered_only_in_the_tests_goes_through_the_whole_lifec
     assert head.post(f"/returns/{ret.id}/check", {"declaration": "y"}).status_code == 303
     db.session.refresh(ret)
     assert ret.state == SUBMITTED
-    first = lifecycle.submissions(ret)[0]
+    first = submissions_of(ret)[0].submission
     assert (first.form_version, first.answers) == ("things-1", {"count": {"count": 7}, "name": {"name": "Widget"}})
 
     # The officer reviews the snapshot and sends it back with a comment.
@@ -141,7 +142,7 @@ def test_a_return_type_registered_only_in_the_tests_goes_through_the_whole_lifec
     assert save(colleague, ret, "count", {"count": "8"}).status_code == 303
     assert head.post(f"/returns/{ret.id}/check", {"declaration": "y"}).status_code == 303
     db.session.refresh(ret)
-    assert [s.answers["count"]["count"] for s in lifecycle.submissions(ret)] == [7, 8]
+    assert [s.answers["count"]["count"] for s in [row.submission for row in submissions_of(ret)]] == [7, 8]
 
     # Compared, accepted, printed and reopened.
     if review_over_http(app):
@@ -165,7 +166,7 @@ def test_a_return_type_registered_only_in_the_tests_goes_through_the_whole_lifec
         db.session.flush()
     db.session.refresh(ret)
     assert ret.state == RETURNED
-    actions = [t.action for t in lifecycle.history(ret)]
+    actions = [row.transition.action for row in history_of(ret)]
     assert actions == ["start", "submit", "take", "return_for_changes", "submit", "take", "accept", "reopen"]
 
 
@@ -223,7 +224,7 @@ def titles_and_grades(return_type: str, version: str, school, answers: dict) -> 
 def test_a_renamed_area_leaves_every_old_snapshot_in_its_own_words(world, move_sef_to_new_framework):
     old = world.in_state(ACCEPTED)
     move_sef_to_new_framework()
-    snapshot = lifecycle.submissions(old)[0]
+    snapshot = submissions_of(old)[0].submission
     assert snapshot.form_version == "ofsted-2025"
     titles, grades = titles_and_grades("sef", snapshot.form_version, world.school, snapshot.answers)
     assert "Inclusion" in titles and "Belonging and inclusion" not in titles

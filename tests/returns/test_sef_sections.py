@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, Role, Submission
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SECTION_IN_PROGRESS, SECTION_TO_CHECK, SUBMITTED
 from app.engine import lifecycle
+from app.engine.history import history_of, submissions_of
 from tests.conftest import csrf_token, sign_in
 
 TODAY = date.today()
@@ -898,7 +899,7 @@ def test_a_returned_return_is_edited_from_its_last_submission(world, ret):
     assert snapshot.answers["inclusion"]["strengths"] in inclusion
     assert save(browser, ret, "context", {**valid("context"), "pupils_on_roll": "250"}).status_code == 303
     assert browser.post(f"/returns/{ret.id}/check", {"declaration": "y"}).status_code == 303
-    second = lifecycle.submissions(db.session.get(Return, ret.id))[-1]
+    second = [row.submission for row in submissions_of(db.session.get(Return, ret.id))][-1]
     assert (second.number, second.answers["context"]["pupils_on_roll"], second.answers["inclusion"]) == (2, 250, snapshot.answers["inclusion"])
 
 

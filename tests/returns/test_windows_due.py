@@ -13,6 +13,7 @@ import pytest
 from app.extensions import db
 from app.models import Role, WindowException
 from app.engine import lifecycle
+from app.engine.history import history_of, submissions_of
 from tests.returns.test_sef_sections import World, make_window
 
 UTC = timezone.utc
@@ -48,8 +49,8 @@ def test_the_last_second_of_the_due_date_in_london_is_on_time_and_midnight_is_la
     on_time = submitted_at(world, world.school, world.approver, last_second, window)
     late = submitted_at(world, late_school, late_head, last_second + timedelta(seconds=1), window)
 
-    assert (on_time.late, lifecycle.submissions(on_time)[0].late) == (False, False)
-    assert (late.late, lifecycle.submissions(late)[0].late) == (True, True)
+    assert (on_time.late, [row.submission for row in submissions_of(on_time)][0].late) == (False, False)
+    assert (late.late, [row.submission for row in submissions_of(late)][0].late) == (True, True)
     midnight_in_london = (last_second + timedelta(seconds=1)).astimezone(ZoneInfo("Europe/London"))
     assert (midnight_in_london.hour, midnight_in_london.minute, midnight_in_london.date()) == (0, 0, due_on + timedelta(days=1))
     # Overdue turns on at the same moment for a school that has not submitted.

@@ -15,6 +15,7 @@ from app.models import Return, ReturnSection, ReturnTransition, ReviewNote, Role
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SUBMITTED
 from app.models.types import utcnow
 from app.engine import lifecycle, reviews
+from app.engine.history import history_of, submissions_of
 from app.engine.lifecycle import SUBMIT, TAKE, LifecycleError
 from tests.conftest import sign_in
 from tests.review.conftest import TODAY, make_window, post
@@ -244,7 +245,7 @@ class TestReviewPage:
         db.session.refresh(ret)
         assert ret.state == RETURNED
         assert reviews.comments_for_school(ret) == {"inclusion": "Add SEND evidence"}
-        last = lifecycle.history(ret)[-1]
+        last = history_of(ret)[-1].transition
         assert (last.action, last.reason, last.by_id) == ("return_for_changes", "The inclusion section needs evidence", setting.officer.id)
         # Afterwards the page is read-only and shows what was sent.
         page = text_of(client.get(f"/returns/{ret.id}/review"))
@@ -261,7 +262,7 @@ class TestReviewPage:
         assert response.status_code == 303
         db.session.refresh(ret)
         assert ret.state == ACCEPTED
-        assert lifecycle.history(ret)[-1].action == "accept"
+        assert history_of(ret)[-1].transition.action == "accept"
         submission = db.session.scalar(select(Submission).where(Submission.return_id == ret.id))
         assert reviews.comments_on(submission)["priorities"].text == "Good priorities"
 
@@ -398,7 +399,7 @@ class TestReopen:
         assert response.status_code == 303
         db.session.refresh(ret)
         assert ret.state == RETURNED
-        assert lifecycle.history(ret)[-1].reason == "The priorities need LA tags"
+        assert history_of(ret)[-1].transition.reason == "The priorities need LA tags"
         lifecycle.perform(SUBMIT, ret, setting.approver)
         assert ret.state == SUBMITTED
 
@@ -521,7 +522,7 @@ class TestCompare:
 
     def test_rows_are_matched_by_key_across_sections(self, setting, factory):
         ret = self.returned_and_resubmitted(setting)
-        earlier, later = lifecycle.submissions(ret)
+        earlier, later = [row.submission for row in submissions_of(ret)]
         school = db.session.get(type(setting.school), ret.school_id)
         sections = {section.key: section for section in reviews.compare(ret, school, earlier, later)}
         assert [row.key for row in sections["inclusion"].changed] == ["grade", "strengths"]
