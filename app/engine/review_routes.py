@@ -126,7 +126,7 @@ def _review_page(ret: Return, *, review=None, assign_form=None, problem: str = "
     submissions = submissions_of(ret)
     history = history_of(ret)
     latest = submissions[-1].submission if submissions else None
-    sections = answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {}) if latest else []
+    sections = answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {}, ret) if latest else []
     comments = reviews.comments_on(latest) if latest else {}
     note = reviews.note_on(latest) if latest else None
     reviewing = latest is not None and ret.state == SUBMITTED
@@ -185,7 +185,7 @@ def review(return_id: int):
         flash("This return has not been submitted, so there is nothing to review", "error")
         return redirect_after_post(url_for("review.review", return_id=ret.id))
     latest = rows[-1].submission
-    sections = [item.section for item in answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {})]
+    sections = [item.section for item in answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {}, ret)]
     form = review_form(sections)
     if ret.state != SUBMITTED:
         # A colleague decided (or the school withdrew it) while this officer was writing.
@@ -275,7 +275,7 @@ def submission(return_id: int, number: int):
         window=window,
         row=row,
         submission=submission,
-        sections=answers_by_section(ret.return_type, submission.form_version, school, submission.answers or {}),
+        sections=answers_by_section(ret.return_type, submission.form_version, school, submission.answers or {}, ret),
         comments=comments,
         note=note,
         decision=decision,

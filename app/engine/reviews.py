@@ -18,7 +18,7 @@ from app.formatting import LONDON
 from app.models import CollectionWindow, Return, ReturnTransition, ReviewNote, School, SectionComment, Submission, User
 from app.models.returns import ACCEPTED, RETURNED, SUBMITTED
 from app.models.types import utcnow
-from app.engine.display import answers_by_section
+from app.engine.display import AnswerRow, SectionAnswers, answers_by_section
 from app.engine import lifecycle
 from app.engine.history import HistoryRow
 from app.engine.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT, WITHDRAW
@@ -243,19 +243,27 @@ class ComparedSection:
         return [row for row in self.rows if not row.changed]
 
 
+def comparable_rows(item: SectionAnswers) -> list[AnswerRow]:
+    """A section's answers, then what its type derives from them, then the school's explanations of
+    its queries: everything compare sets side by side."""
+    derived = [AnswerRow(f"derived.{value.key}", value.label, value.value, "") for value in item.derived]
+    explained = [AnswerRow(f"query.{raised.query.key}", f"Query: {raised.query.message}", raised.explanation, "") for raised in item.queries]
+    return [*item.rows, *derived, *explained]
+
+
 def compare(ret: Return, school: School | None, earlier: Submission, later: Submission) -> list[ComparedSection]:
     """Two submissions side by side, field by field, each in its own form version's words; rows are
     matched by their stable key within a section."""
-    before = answers_by_section(ret.return_type, earlier.form_version, school, earlier.answers or {})
-    after = answers_by_section(ret.return_type, later.form_version, school, later.answers or {})
+    before = answers_by_section(ret.return_type, earlier.form_version, school, earlier.answers or {}, ret)
+    after = answers_by_section(ret.return_type, later.form_version, school, later.answers or {}, ret)
     before_by_key = {item.section.key: item for item in before}
     order = [item.section.key for item in after] + [item.section.key for item in before if item.section.key not in {a.section.key for a in after}]
     after_by_key = {item.section.key: item for item in after}
     found = []
     for key in order:
         old, new = before_by_key.get(key), after_by_key.get(key)
-        old_rows = {row.key: row for row in old.rows} if old else {}
-        new_rows = {row.key: row for row in new.rows} if new else {}
+        old_rows = {row.key: row for row in comparable_rows(old)} if old else {}
+        new_rows = {row.key: row for row in comparable_rows(new)} if new else {}
         rows = [
             ComparedRow(row.key, row.label, old_rows[row.key].value if row.key in old_rows else None, row.value)
             for row in new_rows.values()

@@ -21,7 +21,7 @@ from app.models.returns import RETURNED, SECTION_LABELS, STATE_LABELS, SUBMITTED
 from app.models.types import utcnow
 from app.permissions import EVERY_ROLE, allow, own_school_or_404, return_or_404
 from app.engine import registry
-from app.engine.display import answers_by_section
+from app.engine.display import EXPLANATION_LIMIT, EXPLANATIONS, answers_by_section, derived_values, raised_queries
 from app.engine import drafts, lifecycle, reviews
 from app.engine.history import history_of, submissions_of
 from app.services import windows as window_service
@@ -173,7 +173,13 @@ def _row_action(form) -> bool:
     return answers
 
 
-def _render_section(ret, school, window, state, form, *, status=200, saved_at=None):
+def _render_section(ret, school, window, state, form, *, status=200, saved_at=None, answers=None, query_errors=None):
+    """The section page. `answers` are what the derived values and queries are worked out from:
+    what was saved, or what was just posted."""
+    answers = state.answers if answers is None else answers
+    query_errors = query_errors or {}
+    queries = raised_queries(ret.return_type, state.section, answers, _explanations(answers))
+    error_list = _error_list(form) + [{"text": message, "href": f"#explain-{key}"} for key, message in query_errors.items()]
     return (
         render_template(
             "returns/section.html",
@@ -183,13 +189,48 @@ def _render_section(ret, school, window, state, form, *, status=200, saved_at=No
             state=state,
             section=state.section,
             form=form,
-            error_list=_error_list(form),
+            error_list=error_list,
             comment=reviews.comments_for_school(ret).get(state.section.key, ""),
             saved_at=saved_at,
             section_labels=SECTION_LABELS,
+            derived=derived_values(ret.return_type, state.section, answers),
+            queries=queries,
+            query_errors=query_errors,
+            explanation_limit=EXPLANATION_LIMIT,
         ),
         status,
     )
+
+
+def _explanations(answers: dict) -> dict[str, str]:
+    return dict((answers or {}).get(EXPLANATIONS) or {})
+
+
+def _answers_posted(ret: Return, form, state) -> tuple[dict, list]:
+    """The posted answers with the school's explanations of the queries they raise: each from its
+    box on the page, else the one already saved. Explanations of queries no longer raised go."""
+    answers = form.answers()
+    saved = _explanations(state.answers)
+    asked = raised_queries(ret.return_type, state.section, answers, {})
+    raised = raised_queries(
+        ret.return_type,
+        state.section,
+        answers,
+        {item.query.key: request.form.get(f"explain-{item.query.key}", saved.get(item.query.key, "")) for item in asked},
+    )
+    if raised:
+        answers[EXPLANATIONS] = {item.query.key: item.explanation.strip() for item in raised if item.explanation.strip()}
+    return answers, raised
+
+
+def _query_problems(raised) -> dict[str, str]:
+    problems = {}
+    for item in raised:
+        if not item.explained:
+            problems[item.query.key] = f"{item.query.message} Explain why this answer is right, or change it"
+        elif len(item.explanation.strip()) > EXPLANATION_LIMIT:
+            problems[item.query.key] = f"The explanation must be {EXPLANATION_LIMIT:,} characters or fewer"
+    return problems
 
 
 @bp.route("/returns/<int:return_id>/sections/<key>", methods=["GET", "POST"])
@@ -213,21 +254,26 @@ def section(return_id: int, key: str):
         flash(blocked, "error")
         return redirect_after_post(url_for("returns.overview", return_id=ret.id))
     loaded = form.loaded_version()
-    if loaded is not None and loaded != state.version and (state.saved is None or state.saved.answers != form.answers()):
+    answers, raised = _answers_posted(ret, form, state)
+    if loaded is not None and loaded != state.version and (state.saved is None or state.saved.answers != answers):
         # Someone saved since this page was loaded: they choose first, before any field errors.
         return _conflict(ret, school, window, state, form, state.saved)
     if form.errors or loaded is None:
         if loaded is None:
             form.version.errors = ["This page was out of date. Check your answers and save again"]
             form.version.data = str(state.version)
-        return _render_section(ret, school, window, state, form, status=422)
+        return _render_section(ret, school, window, state, form, status=422, answers=answers)
+    # A query is not a refusal: the answer stands once the school says why it is right.
+    problems = _query_problems(raised)
+    if problems:
+        return _render_section(ret, school, window, state, form, status=422, answers=answers, query_errors=problems)
     status = drafts.status_after_save(state.status, complete=True, confirmed=True)
     try:
-        drafts.save_section(ret, key, form.answers(), loaded_version=loaded, user=current_user, status=status)
+        drafts.save_section(ret, key, answers, loaded_version=loaded, user=current_user, status=status)
     except SectionConflict as conflict:
-        if conflict.current is not None and conflict.current.answers == form.answers():
+        if conflict.current is not None and conflict.current.answers == answers:
             # What is saved is exactly what was sent (an autosave got there first): nothing to choose.
-            drafts.save_section(ret, key, form.answers(), loaded_version=conflict.current.version, user=current_user, status=status)
+            drafts.save_section(ret, key, answers, loaded_version=conflict.current.version, user=current_user, status=status)
         else:
             return _conflict(ret, school, window, state, form, conflict.current)
     except LifecycleError as error:
@@ -274,9 +320,15 @@ def autosave(return_id: int, key: str):
     complete = form.validate()
     loaded = form.loaded_version()
 
-    def status_fragment(kind: str, message: str, code: int, version: int | None = None):
+    answers, raised = _answers_posted(ret, form, state)
+    complete = complete and not _query_problems(raised)
+
+    def status_fragment(kind: str, message: str, code: int, version: int | None = None, derived=None):
         form.version.data = str(version if version is not None else (loaded if loaded is not None else state.version))
-        return render_template("returns/_autosave_status.html", form=form, kind=kind, message=message, ret=ret, section=state.section), code
+        return (
+            render_template("returns/_autosave_status.html", form=form, kind=kind, message=message, ret=ret, section=state.section, derived=derived, oob=True),
+            code,
+        )
 
     problems = form.draft_errors()
     if problems:
@@ -284,13 +336,15 @@ def autosave(return_id: int, key: str):
         return status_fragment("error", f"Not saved: {first}", 422)
     if loaded is None:
         return status_fragment("conflict", "Not saved: this page is out of date. Save the section to check your answers", 409)
+    # What the type works out from the answers follows every saved keystroke (an out-of-band swap).
+    derived = derived_values(ret.return_type, state.section, answers)
     try:
         saved = drafts.save_section(
-            ret, key, form.answers(), loaded_version=loaded, user=current_user, status=drafts.status_after_save(state.status, complete=complete, confirmed=False)
+            ret, key, answers, loaded_version=loaded, user=current_user, status=drafts.status_after_save(state.status, complete=complete, confirmed=False)
         )
     except SectionConflict as conflict:
-        if conflict.current is not None and conflict.current.answers == form.answers():
-            return status_fragment("saved", _saved_words(conflict.current.updated_at), 200, conflict.current.version)
+        if conflict.current is not None and conflict.current.answers == answers:
+            return status_fragment("saved", _saved_words(conflict.current.updated_at), 200, conflict.current.version, derived)
         return status_fragment(
             "conflict",
             "Not saved: someone else has saved this section since you opened it. Select ‘Save and continue’ to compare your answers with theirs",
@@ -298,7 +352,7 @@ def autosave(return_id: int, key: str):
         )
     except LifecycleError as error:
         return status_fragment("error", f"Not saved: {error.message}", 409)
-    return status_fragment("saved", _saved_words(saved.updated_at), 200, saved.version)
+    return status_fragment("saved", _saved_words(saved.updated_at), 200, saved.version, derived)
 
 
 def _saved_words(moment) -> str:
@@ -386,7 +440,7 @@ def check(return_id: int):
             return_type=registry.get(ret.return_type),
             states={state.section.key: state for state in states},
             incomplete=drafts.incomplete(states),
-            answers=answers_by_section(ret.return_type, ret.form_version, school, working),
+            answers=answers_by_section(ret.return_type, ret.form_version, school, working, ret),
             blocked=_editable(ret),
             approvers=_approvers(ret.school_id),
             section_labels=SECTION_LABELS,
