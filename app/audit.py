@@ -40,6 +40,7 @@ EVENTS = {
     "session_expired": "Session expired",
     "permission_refused": "Permission refused",
     "csrf_failed": "Form refused (CSRF)",
+    "return_read": "Return opened",
 }
 
 # Never written to the trail, whatever a caller passes in ``detail``.

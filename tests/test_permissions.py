@@ -148,6 +148,10 @@ CASES = [
     # A draft cannot be withdrawn: the school is told so on its return's page.
     Case("returns.withdraw", "POST", "own_return", (SIGN_IN, 303, 404, 404)),
     Case("returns.withdraw", "POST", "other_return", (SIGN_IN, 404, 404, 404)),
+    # The self-evaluation has no steps after submission: there is no step page to reach.
+    Case("returns.step", "GET", "own_return_step", (SIGN_IN, 404, 404, 404)),
+    Case("returns.step", "POST", "own_return_step", (SIGN_IN, 404, 404, 404)),
+    Case("returns.step", "GET", "other_return_step", (SIGN_IN, 404, 404, 404)),
     # Officers' review: school staff never reach it; a draft has nothing to review yet.
     Case("review.queue", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("review.take", "POST", "other_return", (SIGN_IN, 404, 303, 303)),
@@ -318,6 +322,8 @@ def world(factory):
             "own_return_missing_section": {"return_id": returns["own"], "key": "no-such-section"},
             "own_return_field": {"return_id": returns["own"], "key": "context", "field": "pupils_on_roll"},
             "other_return_field": {"return_id": returns["other"], "key": "context", "field": "pupils_on_roll"},
+            "own_return_step": {"return_id": returns["own"], "step_key": "respond"},
+            "other_return_step": {"return_id": returns["other"], "step_key": "respond"},
             "own_submission": {"return_id": returns["own"], "number": 1},
             "other_submission": {"return_id": returns["other"], "number": 1},
         }

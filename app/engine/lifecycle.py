@@ -83,9 +83,9 @@ def rules_for(return_type: registry.ReturnType) -> dict[str, Rule]:
     return rules
 
 
-def action_label(return_type: registry.ReturnType | None, action: str) -> str:
-    step = return_type.step(action) if return_type else None
-    return step.label if step else ACTION_LABELS.get(action, action)
+def action_labels(return_type: registry.ReturnType | None) -> dict[str, str]:
+    """How each move on a return of this type reads in its history, its own steps included."""
+    return {**ACTION_LABELS, **{step.key: step.label for step in (return_type.steps if return_type else ())}}
 
 
 class LifecycleError(Exception):

@@ -127,6 +127,17 @@ class ReturnType:
     def step(self, key: str) -> Step | None:
         return next((step for step in self.steps if step.key == key), None)
 
+    def next_step(self, state: str | None) -> Step | None:
+        """The step a return in this state waits for, if any (a host's response after submission)."""
+        from app.models.returns import SUBMITTED
+
+        before = SUBMITTED
+        for step in self.steps:
+            if state == before:
+                return step
+            before = step.state
+        return None
+
     @property
     def decision_state(self) -> str:
         """The state a return waits in for the decision: after the last step, or as submitted."""
@@ -134,13 +145,15 @@ class ReturnType:
 
         return self.steps[-1].state if self.steps else SUBMITTED
 
-    def state_label(self, state: str | None) -> str:
+    @property
+    def state_labels(self) -> dict[str | None, str]:
+        """How each state of a return of this type reads, the type's own step states included."""
         from app.models.returns import STATE_LABELS
 
-        for step in self.steps:
-            if step.state == state:
-                return step.state_label
-        return STATE_LABELS.get(state, state or "")
+        return {**STATE_LABELS, **{step.state: step.state_label for step in self.steps}}
+
+    def state_label(self, state: str | None) -> str:
+        return self.state_labels.get(state, state or "")
 
 
 _TYPES: dict[str, ReturnType] = {}

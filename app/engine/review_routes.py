@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from app.auth_session import safe_next_path
 from app.extensions import db
 from app.engine.forms import ReopenForm
-from app.engine.review_forms import DECISIONS, RETURN, SAVE, AssignReturnForm, CompareForm, QueueFilterForm, review_form
+from app.engine.review_forms import ACCEPT as ACCEPT_DECISION, DECISIONS, RETURN, SAVE, AssignReturnForm, CompareForm, QueueFilterForm, review_form
 from app.htmx import redirect_after_post
 from app.models import CollectionWindow, Return, School, User
 from app.models.returns import ACCEPTED, STATE_LABELS, SUBMITTED
@@ -22,6 +22,7 @@ from app.engine import lifecycle, reviews
 from app.engine.history import history_of, submissions_of
 from app.engine.lifecycle import ACTION_LABELS, LifecycleError
 from app.engine.reviews import ReviewError
+from app.engine.policy import EDITORS
 
 bp = Blueprint("review", __name__)
 
@@ -50,7 +51,7 @@ def queue():
     chosen = ""
     if request.args.get("return_type") and filter_form.validate():
         chosen = filter_form.return_type.data or ""
-    rows = reviews.review_queue(chosen or None)
+    rows = reviews.review_queue(current_user, chosen or None)
     return render_template(
         "review/queue.html",
         rows=rows,
@@ -120,8 +121,18 @@ def assign(return_id: int):
 # The review page.
 
 
-def _review_page(ret: Return, *, review=None, assign_form=None, problem: str = "", status: int = 200):
+def _checklist(kind, answers: dict | None = None, *, posted: bool = False):
+    """The type's own review form (a checklist) beside the comments, if it has one."""
+    if kind.review_form is None:
+        return None
+    if posted:
+        return kind.review_form(prefix="checklist-", meta={"csrf": False})
+    return kind.review_form.load(answers or {}, prefix="checklist-", meta={"csrf": False})
+
+
+def _review_page(ret: Return, *, review=None, checklist=None, assign_form=None, problem: str = "", status: int = 200):
     kind = _return_type_or_404(ret)
+    reviews.record_read(ret)
     school, window = _context(ret)
     submissions = submissions_of(ret)
     history = history_of(ret)
@@ -129,7 +140,12 @@ def _review_page(ret: Return, *, review=None, assign_form=None, problem: str = "
     sections = answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {}, ret) if latest else []
     comments = reviews.comments_on(latest) if latest else {}
     note = reviews.note_on(latest) if latest else None
-    reviewing = latest is not None and ret.state == SUBMITTED
+    deciding = reviews.may_decide(current_user, ret)
+    reviewing = latest is not None and ret.state in reviews.waiting_states(kind) and deciding
+    steps = reviews.step_views(kind, latest)
+    if reviewing and checklist is None:
+        saved = reviews.step_answers_of(latest).get(reviews.REVIEW_CHECKLIST)
+        checklist = _checklist(kind, saved.answers if saved else {})
     if reviewing and review is None:
         review = review_form(
             [item.section for item in sections],
@@ -141,7 +157,8 @@ def _review_page(ret: Return, *, review=None, assign_form=None, problem: str = "
         )
     assign_form = assign_form or (_assign_form(ret) if reviewing else None)
     assigned = db.session.get(User, ret.assigned_to_id) if ret.assigned_to_id else None
-    form_with_errors = next((f for f in (review, assign_form) if f is not None and f.errors), None)
+    form_with_errors = next((f for f in (review, checklist, assign_form) if f is not None and f.errors), None)
+    saved_checklist = reviews.step_answers_of(latest).get(reviews.REVIEW_CHECKLIST) if (latest and kind.review_form) else None
     return (
         render_template(
             "review/review.html",
@@ -163,10 +180,15 @@ def _review_page(ret: Return, *, review=None, assign_form=None, problem: str = "
             assigned=assigned,
             form=form_with_errors,
             problem=problem,
-            state_label=STATE_LABELS.get(ret.state, ret.state),
-            action_labels=ACTION_LABELS,
+            state_label=kind.state_label(ret.state),
+            action_labels=lifecycle.action_labels(kind),
             days_since=reviews.days_since,
-            reopen_allowed=ret.state == ACCEPTED,
+            reopen_allowed=ret.state == ACCEPTED and deciding,
+            checklist=checklist if reviewing else None,
+            checklist_rows=kind.review_form.rows(saved_checklist.answers) if saved_checklist else [],
+            steps=steps,
+            decision_open=ret.state == kind.decision_state,
+            waiting_for=kind.next_step(ret.state),
         ),
         status,
     )
@@ -187,33 +209,46 @@ def review(return_id: int):
     latest = rows[-1].submission
     sections = [item.section for item in answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {}, ret)]
     form = review_form(sections)
-    if ret.state != SUBMITTED:
+    kind = _return_type_or_404(ret)
+    checklist = _checklist(kind, posted=True)
+    if ret.state not in reviews.waiting_states(kind):
         # A colleague decided (or the school withdrew it) while this officer was writing.
-        state = STATE_LABELS.get(ret.state, ret.state).lower()
+        state = kind.state_label(ret.state).lower()
         return _review_page(ret, review=form, problem=f"This return is no longer waiting for review (it is {state}), so nothing was saved", status=409)
     decision = request.form.get("decision", SAVE)
     if decision not in DECISIONS:
         decision = SAVE
-    if form.validate_on_submit():
+    checklist_ok = True
+    if checklist is not None:
+        # Saving keeps a half-done checklist; accepting needs it complete. A wrong value is never kept.
+        complete = checklist.validate()
+        checklist_ok = complete if decision == ACCEPT_DECISION else not checklist.draft_errors()
+        if not checklist_ok and decision != ACCEPT_DECISION:
+            checklist_problems = checklist.draft_errors()
+            for field in checklist:
+                if field.name not in checklist_problems:
+                    field.errors = []
+    if form.validate_on_submit() and checklist_ok:
         if decision == RETURN and not form.reason.data:
             form.reason.errors.append("Enter the reason for returning it, so the school knows what to change")
         else:
+            answers = checklist.answers() if checklist is not None else None
             try:
                 if decision == SAVE:
-                    reviews.save_review(ret, latest, current_user, form.comments(), form.note.data or "")
+                    reviews.save_review(ret, latest, current_user, form.comments(), form.note.data or "", answers)
                     message = "Your comments are saved. The school sees them only if you return it for changes"
                 else:
                     action = lifecycle.RETURN_FOR_CHANGES if decision == RETURN else lifecycle.ACCEPT
-                    reviews.decide(action, ret, latest, current_user, form.comments(), form.note.data or "", reason=form.reason.data or "")
+                    reviews.decide(action, ret, latest, current_user, form.comments(), form.note.data or "", reason=form.reason.data or "", checklist=answers)
                     message = f"The return from {school.name} is " + ("returned for changes" if decision == RETURN else "accepted")
             except (LifecycleError, ReviewError) as error:
                 db.session.rollback()
-                return _review_page(ret, review=form, problem=error.message, status=409)
+                return _review_page(ret, review=form, checklist=checklist, problem=error.message, status=409)
             flash(message, "success")
             if decision == SAVE:
                 return redirect_after_post(url_for("review.review", return_id=ret.id))
             return redirect_after_post(url_for("review.queue"))
-    return _review_page(ret, review=form, status=422)
+    return _review_page(ret, review=form, checklist=checklist, status=422)
 
 
 # Reopening an accepted return.
@@ -254,6 +289,7 @@ def _submission_or_404(ret: Return, rows, number: int):
 @allow(*EVERY_ROLE)
 def submission(return_id: int, number: int):
     ret = return_or_404(return_id)
+    reviews.record_read(ret)
     kind = _return_type_or_404(ret)
     school, window = _context(ret)
     rows = submissions_of(ret)
@@ -264,9 +300,11 @@ def submission(return_id: int, number: int):
     if current_user.is_council_staff:
         comments = {key: comment.text for key, comment in reviews.comments_on(submission).items() if comment.text.strip()}
         note = reviews.note_on(submission)
-    else:
+    elif lifecycle.capacity(current_user, ret.return_type, ret.school_id, ret) in EDITORS:
         comments = reviews.sent_comments(submission, history)
         note = None  # the internal note is never the school's to see
+    else:
+        comments, note = {}, None  # a reader sees the answers, not the officers' comments to the school
     return render_template(
         "review/print.html",
         ret=ret,
@@ -279,8 +317,9 @@ def submission(return_id: int, number: int):
         comments=comments,
         note=note,
         decision=decision,
-        action_labels=ACTION_LABELS,
+        action_labels=lifecycle.action_labels(kind),
         count=len(rows),
+        steps=reviews.step_views(kind, submission),
     )
 
 
@@ -288,6 +327,7 @@ def submission(return_id: int, number: int):
 @allow(*EVERY_ROLE)
 def compare(return_id: int):
     ret = return_or_404(return_id)
+    reviews.record_read(ret)
     kind = _return_type_or_404(ret)
     school, window = _context(ret)
     rows = submissions_of(ret)

@@ -10,16 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import aliased
 
+from flask import has_request_context, request
+
+from app import audit
 from app.extensions import db
 from app.formatting import LONDON
-from app.models import CollectionWindow, Return, ReturnTransition, ReviewNote, School, SectionComment, Submission, User
+from app.models import CollectionWindow, Return, ReturnTransition, ReviewNote, School, SectionComment, StepAnswers, Submission, User
 from app.models.returns import ACCEPTED, RETURNED, SUBMITTED
 from app.models.types import utcnow
 from app.engine.display import AnswerRow, SectionAnswers, answers_by_section
-from app.engine import lifecycle
+from app.engine import lifecycle, registry
+from app.engine.registry import ReturnType, Step
 from app.engine.history import HistoryRow
 from app.engine.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT, WITHDRAW
 
@@ -30,6 +34,14 @@ class ReviewError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+def record_read(ret: Return) -> None:
+    """Types whose answers are sensitive (mental-health plans, peer reviews) record who opened
+    which school's return, on every page and export that shows its answers."""
+    kind = registry.get(ret.return_type)
+    if kind is not None and kind.audit_reads:
+        audit.record("return_read", return_id=ret.id, return_type=ret.return_type, school_id=ret.school_id, endpoint=request.endpoint if has_request_context() else None)
 
 
 def comments_for_school(ret: Return) -> dict[str, str]:
@@ -67,10 +79,17 @@ class QueueRow:
     assigned_to_id: int | None
     assigned_name: str | None
     assigned_at: datetime | None
+    state: str
 
 
-def review_queue(return_type: str | None = None) -> list[QueueRow]:
-    """Returns waiting for review, the longest-waiting first (by their latest submission), in one query."""
+def review_queue(user: User, return_type: str | None = None) -> list[QueueRow]:
+    """Returns waiting on the council that this user may see (each type's policy, in SQL), the
+    longest-waiting first (by their latest submission), in one query."""
+    kinds = [kind for kind in registry.all_types() if not return_type or kind.key == return_type]
+    waiting = or_(
+        false(),
+        *(and_(Return.return_type == kind.key, Return.state.in_(waiting_states(kind)), kind.policy.visible(user)) for kind in kinds),
+    )
     latest = (
         select(Submission.return_id, func.max(Submission.number).label("number"), func.max(Submission.submitted_at).label("submitted_at"))
         .group_by(Submission.return_id)
@@ -80,17 +99,15 @@ def review_queue(return_type: str | None = None) -> list[QueueRow]:
     query = (
         select(
             Return.id, Return.school_id, School.name, CollectionWindow.title, Return.return_type, Return.late,
-            latest.c.number, latest.c.submitted_at, Return.assigned_to_id, officer.name, Return.assigned_at,
+            latest.c.number, latest.c.submitted_at, Return.assigned_to_id, officer.name, Return.assigned_at, Return.state,
         )
         .join(School, School.id == Return.school_id)
         .join(CollectionWindow, CollectionWindow.id == Return.window_id)
         .join(latest, latest.c.return_id == Return.id)
         .outerjoin(officer, officer.id == Return.assigned_to_id)
-        .where(Return.state == SUBMITTED)
+        .where(waiting)
         .order_by(latest.c.submitted_at, Return.id)
     )
-    if return_type:
-        query = query.where(Return.return_type == return_type)
     return [QueueRow(*row) for row in db.session.execute(query)]
 
 
@@ -162,18 +179,81 @@ def council_staff() -> list[User]:
     )
 
 
+def waiting_states(return_type: ReturnType) -> tuple[str, ...]:
+    """The states in which a return of this type waits on the council: submitted, and after each of
+    the type's own steps."""
+    return (SUBMITTED, *(step.state for step in return_type.steps))
+
+
+def may_decide(user: User, ret: Return) -> bool:
+    kind = registry.get(ret.return_type)
+    return kind is not None and lifecycle.capacity(user, ret.return_type, ret.school_id, ret) in kind.decided_by
+
+
 def _latest_or_refuse(ret: Return, submission: Submission, officer: User) -> None:
-    if not officer.is_council_staff:
-        raise ReviewError("Only officers review returns")
+    if not may_decide(officer, ret):
+        raise ReviewError("Only the officer who decides on this return can review it")
     lifecycle.lock(ret)  # one review save at a time per return, and its state read afresh
     latest = db.session.scalar(select(func.max(Submission.number)).where(Submission.return_id == ret.id))
-    if ret.state != SUBMITTED or submission.return_id != ret.id or submission.number != latest:
+    waiting = waiting_states(registry.get(ret.return_type))
+    if ret.state not in waiting or submission.return_id != ret.id or submission.number != latest:
         raise ReviewError("This submission is no longer waiting for review, so its comments cannot be changed")
 
 
-def save_review(ret: Return, submission: Submission, officer: User, comments: dict[str, str], note: str | None) -> None:
-    """Keep the officer's comments (by section key) and internal note on the latest submission."""
+def step_answers_of(submission: Submission) -> dict[str, StepAnswers]:
+    """What was answered in the type's steps about this submission (and the review checklist, as
+    "review"), by step."""
+    return {row.step: row for row in db.session.scalars(select(StepAnswers).where(StepAnswers.submission_id == submission.id))}
+
+
+def _keep_step_answers(submission: Submission, step: str, answers: dict, user: User) -> None:
+    row = db.session.scalar(select(StepAnswers).where(StepAnswers.submission_id == submission.id, StepAnswers.step == step))
+    if row is None:
+        db.session.add(StepAnswers(submission_id=submission.id, step=step, answers=answers, by_id=user.id))
+    elif row.answers != answers:
+        row.answers = answers
+        row.by_id = user.id
+
+
+def take_step(ret: Return, step: Step, user: User, answers: dict) -> Return:
+    """A step the type adds after submission (a host's response), with its answers kept on the
+    submission it answers: the lifecycle checks the capacity and the state; refused, nothing is kept."""
+    savepoint = db.session.begin_nested()
+    try:
+        lifecycle.perform(step.key, ret, user)
+        latest = db.session.scalar(select(Submission).where(Submission.return_id == ret.id).order_by(Submission.number.desc()).limit(1))
+        _keep_step_answers(latest, step.key, answers, user)
+        db.session.flush()
+    except BaseException:
+        savepoint.rollback()
+        db.session.refresh(ret)
+        raise
+    savepoint.commit()
+    return ret
+
+
+REVIEW_CHECKLIST = "review"
+
+
+def step_views(kind: ReturnType, submission: Submission | None) -> list[tuple]:
+    """Each of the type's steps with what was answered in it about this submission."""
+    if submission is None or not kind.steps:
+        return []
+    answered = step_answers_of(submission)
+    found = []
+    for step in kind.steps:
+        row = answered.get(step.key)
+        found.append((step, step.form.rows(row.answers) if (row and step.form) else [], row))
+    return found
+
+
+
+def save_review(ret: Return, submission: Submission, officer: User, comments: dict[str, str], note: str | None, checklist: dict | None = None) -> None:
+    """Keep the officer's comments (by section key), internal note and the type's own review form
+    (a checklist) on the latest submission."""
     _latest_or_refuse(ret, submission, officer)
+    if checklist is not None:
+        _keep_step_answers(submission, REVIEW_CHECKLIST, checklist, officer)
     existing = comments_on(submission)
     for key, text in comments.items():
         text = (text or "").strip()
@@ -196,14 +276,16 @@ def save_review(ret: Return, submission: Submission, officer: User, comments: di
     db.session.flush()
 
 
-def decide(action: str, ret: Return, submission: Submission, officer: User, comments: dict[str, str], note: str | None, reason: str = "") -> Return:
+def decide(
+    action: str, ret: Return, submission: Submission, officer: User, comments: dict[str, str], note: str | None, reason: str = "", checklist: dict | None = None
+) -> Return:
     """Return for changes or accept, with the comments and note saved in the same step: if the move is
     refused, nothing of it is kept."""
     if action not in (RETURN_FOR_CHANGES, ACCEPT):
         raise ReviewError("That is not a review decision")
     savepoint = db.session.begin_nested()
     try:
-        save_review(ret, submission, officer, comments, note)
+        save_review(ret, submission, officer, comments, note, checklist)
         lifecycle.perform(action, ret, officer, reason=reason)
     except BaseException:
         savepoint.rollback()

@@ -27,6 +27,7 @@ from app.engine.history import history_of, submissions_of
 from app.services import windows as window_service
 from app.engine.drafts import SectionConflict
 from app.engine.lifecycle import LifecycleError
+from app.engine.policy import APPROVER, DECIDER, EDITORS, READER, RESPONDENT
 
 bp = Blueprint("returns", __name__)
 
@@ -100,33 +101,92 @@ def start_page(window_id: int):
     return render_template("returns/start.html", form=form, window=window, school=school, return_type=return_type, previous=previous), status
 
 
+def _capacity(ret: Return) -> str | None:
+    return lifecycle.capacity(current_user, ret.return_type, ret.school_id, ret)
+
+
+def _not_editing(ret: Return, who: str | None) -> str:
+    """Why someone who does not write this return sees it but cannot change its answers."""
+    if who in (DECIDER, READER) and current_user.is_council_staff:
+        return "Officers review the submitted return, not the draft"
+    if who == RESPONDENT:
+        return "Your school responds once the return is submitted: you cannot change its answers"
+    return "You can read this return once it is submitted: you cannot change its answers"
+
+
 @bp.route("/returns/<int:return_id>")
 @allow(*EVERY_ROLE)
 def overview(return_id: int):
     ret = return_or_404(return_id)
     school, window = _context(ret)
+    kind = registry.get(ret.return_type)
+    who = _capacity(ret)
+    reviews.record_read(ret)
     states = drafts.section_states(ret, school)
     history = history_of(ret)
+    submissions = submissions_of(ret)
+    next_step = kind.next_step(ret.state)
     return render_template(
         "returns/overview.html",
         ret=ret,
         school=school,
         window=window,
-        return_type=registry.get(ret.return_type),
+        return_type=kind,
         states=states,
         incomplete=drafts.incomplete(states),
-        comments=reviews.comments_for_school(ret),
+        comments=reviews.comments_for_school(ret) if who in EDITORS else {},
         reason=_latest_reason(ret, history),
-        blocked=_editable(ret) if current_user.is_school_user else "Officers review the submitted return, not the draft",
-        submissions=[row.submission for row in submissions_of(ret)],
+        editor=who in EDITORS,
+        blocked=_editable(ret) if who in EDITORS else _not_editing(ret, who),
+        submissions=[row.submission for row in submissions],
         history=history,
-        action_labels=lifecycle.ACTION_LABELS,
+        action_labels=lifecycle.action_labels(kind),
         approvers=_approvers(ret.school_id),
         due_on=window_service.school_due_on(window, lifecycle.window_exception(window, ret.school_id)),
         overdue=lifecycle.is_overdue(ret, window, ret.school_id),
-        state_labels=STATE_LABELS,
+        state_labels=kind.state_labels,
         section_labels=SECTION_LABELS,
-        can_withdraw=ret.state == SUBMITTED and current_user.is_school_user and current_user.approver and ret.assigned_to_id is None,
+        can_withdraw=ret.state == SUBMITTED and who == APPROVER and ret.assigned_to_id is None,
+        steps=reviews.step_views(kind, submissions[-1].submission if submissions else None),
+        step_to_take=next_step if next_step is not None and who == next_step.capacity else None,
+    )
+
+
+@bp.route("/returns/<int:return_id>/steps/<step_key>", methods=["GET", "POST"])
+@allow(*EVERY_ROLE)
+def step(return_id: int, step_key: str):
+    """A step the return type adds after submission (a host school's response to its peer review),
+    taken by the capacity the step names, with a form of its own."""
+    ret = return_or_404(return_id)
+    kind = registry.get(ret.return_type)
+    step = kind.step(step_key)
+    if step is None or _capacity(ret) != step.capacity:
+        abort(404)
+    school, window = _context(ret)
+    reviews.record_read(ret)
+    rows = submissions_of(ret)
+    latest = rows[-1].submission if rows else None
+    form = (step.form() if request.method == "POST" else step.form.load({})) if step.form else None
+    problem = ""
+    if request.method == "POST":
+        if form is None or form.validate():
+            try:
+                reviews.take_step(ret, step, current_user, form.answers() if form else {})
+            except LifecycleError as error:
+                db.session.rollback()
+                problem = error.message
+            else:
+                flash(f"{step.label}: the {kind.title.lower()} has moved on", "success")
+                return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+    sections = answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {}, ret) if latest else []
+    error_list = (_error_list(form) if form is not None else []) + ([{"text": problem, "href": "#step-form"}] if problem else [])
+    status = 409 if problem else (422 if form is not None and form.errors else 200)
+    return (
+        render_template(
+            "returns/step.html", ret=ret, school=school, window=window, kind=kind, step=step, form=form, sections=sections, error_list=error_list,
+            open=ret.state in lifecycle.rules_for(kind)[step.key].from_states,
+        ),
+        status,
     )
 
 
@@ -243,6 +303,7 @@ def section(return_id: int, key: str):
         if blocked:
             flash(blocked, "error")
             return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+        reviews.record_read(ret)
         return _render_section(ret, school, window, state, form_class.load(state.answers, state.version), saved_at=state.saved.updated_at if state.saved else None)
     form = form_class()
     form.validate()  # CSRFProtect has already checked the token, for every POST
@@ -418,6 +479,7 @@ def _error_list(form) -> list[dict]:
 @allow(Role.SCHOOL)
 def check(return_id: int):
     ret = return_or_404(return_id)
+    reviews.record_read(ret)
     school, window = _context(ret)
     states = drafts.section_states(ret, school)
     working = {state.section.key: state.answers for state in states if state.saved}
