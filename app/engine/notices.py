@@ -282,6 +282,10 @@ def due_notices(now: datetime | None = None) -> list[ScheduledNotice]:
             found.extend(return_type.scheduled_notices(now))
     unique: dict[tuple, ScheduledNotice] = {}
     for notice in found:
+        if len(notice.key) > 40 or len(notice.subject) > 80:
+            # A type's mistake must not stop everyone else's notices: say so and go on.
+            current_app.logger.error("Scheduled notice %r about %r is too long to record; not sent", notice.key, notice.subject)
+            continue
         if notice.user.active:
             unique.setdefault(notice.identity, notice)
     return list(unique.values())
@@ -364,7 +368,7 @@ def _already_sent(notices: list[ScheduledNotice]) -> set[tuple[str, int, str, da
         return set()
     rows = db.session.execute(
         select(SentNotice.notice, SentNotice.user_id, SentNotice.subject, SentNotice.due_on).where(
-            SentNotice.notice.in_({n.key for n in notices}), SentNotice.due_on.in_({n.due_on for n in notices})
+            SentNotice.notice.in_(sorted({n.key for n in notices})), SentNotice.due_on.in_(sorted({n.due_on for n in notices}))
         )
     )
     return {tuple(row) for row in rows}

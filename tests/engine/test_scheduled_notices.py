@@ -341,3 +341,21 @@ def test_a_return_types_own_scheduled_notice_goes_once(app, borough, plan_type, 
     send(app, 30, hour=10)
     send(app, 31)
     assert outbox() == []
+
+
+def test_a_notice_too_long_to_record_is_logged_and_the_rest_still_go(app, borough, caplog):
+    school, head = borough.school("Careless Primary")
+    careless = ReturnType(
+        key="careless", title="Careless return", summary="Only in the tests.",
+        scheduled_notices=lambda now: [
+            ScheduledNotice("careless", head, "x" * 81, TODAY, "Too long", "Never sent."),
+            ScheduledNotice("careless", head, "fine", TODAY, "Fine", "Sent."),
+        ],
+    )
+    registry.register(careless)
+    try:
+        send(app, 0)
+    finally:
+        registry.unregister(careless.key)
+    assert sent() == {(head_of(school), "Fine"): 1}
+    assert "too long to record" in caplog.text
