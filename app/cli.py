@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, create-admin, schools import, schools import-links, returns remind."""
+"""flask commands: seed-demo, create-admin, schools import, schools import-links, notices send."""
 
 from __future__ import annotations
 
@@ -108,37 +108,30 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(schools)
 
-    returns = AppGroup("returns", help="Returns and their collection windows.")
+    notices = AppGroup("notices", help="Mail that falls due on a date: windows opening, returns due and overdue.")
 
-    @returns.command("remind")
-    @click.option("--dry-run", is_flag=True, help="List the schools that would be reminded, and mail nobody.")
-    def remind_command(dry_run: bool) -> None:
-        """Remind schools whose returns are due in the next 7 days, or overdue, and not yet submitted."""
-        from app.formatting import govuk_date
-        from app.engine import notices as notifications
+    @notices.command("send")
+    @click.option("--now", "moment", metavar="ISO-DATETIME", help="Send what is due at this moment instead of now (London time unless it has an offset).")
+    @click.option("--dry-run", is_flag=True, help="List what would be sent, and send and record nothing.")
+    def send_notices_command(moment: str | None, dry_run: bool) -> None:
+        """Send every scheduled notice that is due and has not been sent: safe to run as often as you like."""
+        from app.engine import notices as scheduled
 
-        reminders = notifications.due_reminders()
-        schools_reminded: set[int] = set()
-        mails = 0
-        current_window = None
-        for reminder in reminders:
-            if reminder.window.id != current_window:
-                current_window = reminder.window.id
-                click.echo(reminder.window.title)
-            when = "overdue" if reminder.overdue else "due"
-            progress = "started" if reminder.return_id else "not started"
-            people = len(reminder.people)
-            who = f"{people} {'person' if people == 1 else 'people'}" if people else "nobody with an account to tell"
-            click.echo(f"  {reminder.school.name}: {when} {govuk_date(reminder.due_on)}, {progress}: {who}")
-            if not people:
-                continue
-            schools_reminded.add(reminder.school.id)
-            mails += people if dry_run else notifications.send_reminder(reminder)
+        if moment:
+            try:
+                now = scheduled.parse_moment(moment)
+            except ValueError:
+                raise click.BadParameter("Give a date and time like 2026-10-03T09:00 or 2026-10-03T08:00+00:00.", param_hint="--now")
+        else:
+            now = None
+        sent = scheduled.send_due(now, dry_run=dry_run)
+        for line in scheduled.describe(sent):
+            click.echo(line)
         if dry_run:
             db.session.rollback()
-            click.echo(f"Dry run: {len(schools_reminded)} schools would be reminded, {mails} mails; nothing was sent.")
+            click.echo(f"Dry run: {len(sent)} {'notice' if len(sent) == 1 else 'notices'} would be sent; nothing was sent or recorded.")
             return
-        db.session.commit()  # queued mail leaves with the commit
-        click.echo(f"Reminded {len(schools_reminded)} schools: {mails} mails sent.")
+        db.session.commit()  # the rows that say they were sent, and the mail with them
+        click.echo(f"Sent {len(sent)} {'notice' if len(sent) == 1 else 'notices'}.")
 
-    app.cli.add_command(returns)
+    app.cli.add_command(notices)

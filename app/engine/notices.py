@@ -1,84 +1,180 @@
-"""Who hears about a return's change of state, and what the mail says.
+"""Every mail the engine sends about a return, from one table, and the command that sends the ones
+that fall due on a date.
 
-Officers hear when a school submits; the school's own people hear when an officer returns, accepts
-or reopens its return. A mail names the school, the return and where to look, and nothing of the
-answers: some returns (mental-health plans) must never travel by mail. It carries no secret either,
-only a link to a page that needs signing in.
+Two kinds of notice, one table (NOTICES):
 
-Mail is queued and goes only when the transaction that made the change commits (app/mail.py).
+- after a move (the lifecycle's `return_moved` signal): the deciders hear that a school submitted,
+  resubmitted or took a step of its type's own; the school's authors and approvers hear that their
+  return was returned for changes, accepted or reopened;
+- on a date (`flask notices send`, run by cron): a window has opened, a return is due within a
+  week, a return is overdue, and whatever a return type schedules itself
+  (ReturnType.scheduled_notices, giving ScheduledNotice objects).
+
+Who hears a move is the return type's policy (`policy.people`), never a list kept here. A mail names
+the school, the return and where to look, and nothing of the answers: some returns (mental-health
+plans) must never travel by mail. It carries no secret either, only a link to a page that needs
+signing in.
+
+Each scheduled notice goes once: it is recorded in `sent_notices` in the transaction that queues its
+mail, under a unique key (notice, person, what it is about, date), so the command may run every
+hour, or twice at once, and nobody hears the same thing twice. Mail is queued and goes only when the
+transaction that made the change commits (app/mail.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.formatting import LONDON, govuk_date
 from app.mail import absolute_url, send_mail
 from app.models import CollectionWindow, Return, Role, School, User
-from app.models.returns import DRAFT, RETURNED
+from app.models.returns import DRAFT, RETURNED, SentNotice
 from app.models.types import utcnow
 from app.engine import registry
+from app.engine.lifecycle import ACCEPT, REOPEN, RETURN_FOR_CHANGES, SUBMIT
+from app.engine.policy import APPROVER, AUTHOR, DECIDER
 from app.engine.signals import return_moved
+from app.services import windows as window_service
+
+SCHOOL = (AUTHOR, APPROVER)
 
 
-@return_moved.connect
-def _on_move(ret: Return, *, action: str, user: User, reason: str, from_state: str | None, **_) -> None:
-    after_transition(ret, action, user, reason, from_state=from_state)
+@dataclass(frozen=True)
+class Notice:
+    """One kind of mail. The subject and body are str.format templates over the values the notice
+    is sent with ({school}, {what}, {period}, {link}, ...); the body is wrapped in a greeting to the
+    person and the service's signature. `who` is the capacities that hear it."""
+
+    key: str
+    subject: str
+    body: str
+    who: tuple[str, ...]
 
 
-def after_transition(ret: Return, action: str, user: User, reason: str = "", *, from_state: str | None = None) -> None:
-    """Called by the lifecycle after every move; mails whoever needs to know about this one."""
-    from app.engine.lifecycle import ACCEPT, REOPEN, RETURN_FOR_CHANGES, SUBMIT
+_HOW_SCHOOLS_WORK = "Anyone at your school with an account can work on it; your school's approver submits it."
 
-    if action not in (SUBMIT, RETURN_FOR_CHANGES, ACCEPT, REOPEN):
-        return  # starting, withdrawing and taking a return tell nobody
-    school = db.session.get(School, ret.school_id)
-    window = db.session.get(CollectionWindow, ret.window_id)
-    what = _return_title(ret)
-    if action == SUBMIT:
-        _tell(council_staff(), *_submitted(ret, school, window, what, resubmitted=from_state == RETURNED))
-    elif action == RETURN_FOR_CHANGES:
-        _tell(school_people(school.id), *_returned(ret, school, window, what, reason, user))
-    elif action == ACCEPT:
-        _tell(school_people(school.id), *_accepted(ret, school, window, what, user))
-    elif action == REOPEN:
-        _tell(school_people(school.id), *_reopened(ret, school, window, what, reason, user))
-
-
-def council_staff() -> list[User]:
-    """Active officers and administrators: the School Improvement Team."""
-    return list(
-        db.session.scalars(
-            select(User).where(User.role.in_((Role.OFFICER.value, Role.ADMIN.value)), User.active.is_(True)).order_by(User.id)
-        )
+NOTICES: dict[str, Notice] = {
+    notice.key: notice
+    for notice in (
+        # After a move
+        Notice(
+            "submitted",
+            "{school} has submitted its {what} ({period})",
+            "{school} (URN {urn}) has submitted its {what} ({period}).{late}\n\n"
+            "To review it, sign in and open:\n\n{link}",
+            (DECIDER,),
+        ),
+        Notice(
+            "resubmitted",
+            "{school} has resubmitted its {what} ({period})",
+            "{school} (URN {urn}) has made changes to its {what} ({period}) and submitted it again.\n\n"
+            "To review it, sign in and open:\n\n{link}",
+            (DECIDER,),
+        ),
+        Notice(
+            "step",
+            "{school}'s {what} ({period}): {step_state}",
+            "{actor} has recorded \u201c{step_title}\u201d on {school}'s {what} ({period}).{next}\n\n"
+            "To see it, sign in and open:\n\n{link}",
+            (DECIDER,),
+        ),
+        Notice(
+            "returned",
+            "{school}'s {what} ({period}) has been returned for changes",
+            "{actor} from the School Improvement Team has returned {school}'s {what} ({period}) for changes.\n\n"
+            "Their reason:\n\n{reason}\n\n"
+            "Any comments on particular sections are shown beside those sections. Make the changes, and your "
+            "school's approver can then submit the return again.\n\n"
+            "Sign in to see the comments and make the changes:\n\n{link}",
+            SCHOOL,
+        ),
+        Notice(
+            "accepted",
+            "{school}'s {what} ({period}) has been accepted",
+            "{actor} from the School Improvement Team has accepted {school}'s {what} ({period}). "
+            "There is nothing more to do.\n\n"
+            "You can see what was submitted at:\n\n{link}",
+            SCHOOL,
+        ),
+        Notice(
+            "reopened",
+            "{school}'s {what} ({period}) has been reopened",
+            "{actor} from the School Improvement Team has reopened {school}'s {what} ({period}), which had been accepted.\n\n"
+            "Their reason:\n\n{reason}\n\n"
+            "Sign in to make the changes, and your school's approver can then submit it again:\n\n{link}",
+            SCHOOL,
+        ),
+        # On a date (flask notices send)
+        Notice(
+            "window_open",
+            "{school} can now send its {what} ({period})",
+            "The School Improvement Team has asked {school} for its {what} ({period}). "
+            "It is due by 11:59pm on {due_date}.\n\n{summary}\n\n"
+            f"{_HOW_SCHOOLS_WORK}\n\n"
+            "Sign in to start:\n\n{link}",
+            SCHOOL,
+        ),
+        Notice(
+            "due_soon",
+            "{school}'s {what} ({period}) is due on {due_date}",
+            "{school}'s {what} ({period}) is due by 11:59pm on {due_date}. {progress}\n\n"
+            f"{_HOW_SCHOOLS_WORK}\n\n"
+            "Sign in to carry on:\n\n{link}\n\n"
+            "If you need more time, ask the School Improvement Team before the due date.",
+            SCHOOL,
+        ),
+        Notice(
+            "overdue",
+            "{school}'s {what} ({period}) is overdue",
+            "{school}'s {what} ({period}) was due on {due_date} and has not been submitted yet. {progress}\n\n"
+            f"{_HOW_SCHOOLS_WORK}\n\n"
+            "Sign in to carry on:\n\n{link}\n\n"
+            "If something is stopping you, tell the School Improvement Team.",
+            SCHOOL,
+        ),
     )
+}
+
+# How long before its due date a return not yet submitted is chased.
+DUE_SOON_DAYS = 7
 
 
-def school_people(school_id: int) -> list[User]:
-    """The school's active accounts."""
-    return list(
-        db.session.scalars(select(User).where(User.school_id == school_id, User.role == Role.SCHOOL.value, User.active.is_(True)).order_by(User.id))
-    )
+# ---------------------------------------------------------------------------------------------
+# Words
 
 
-def _tell(people: Iterable[User], subject: str, body_for) -> None:
-    # One mail each, so nobody learns who else was written to.
-    for person in people:
-        send_mail(person.email, subject, body_for(person))
+def what_is_due(return_type_key: str) -> str:
+    """The return as a person names it after its school's name: "self-evaluation", "thing count".
+
+    Only the first letter is lowered, so "Gatsby" keeps its capital; a leading "school" goes,
+    because the school is already named ("Willowbank's self-evaluation", not "school self-evaluation")."""
+    title = registry.title_of(return_type_key)
+    what = title[:1].lower() + title[1:]
+    return what.removeprefix("school ") or what
 
 
-def _return_title(ret: Return) -> str:
-    return _return_title_of(ret.return_type)
+def period_of(window: CollectionWindow) -> str:
+    """The term and calendar year a window covers ("autumn 2026", "spring 2027"), or the academic
+    year for a whole-year window ("2026/27"): named once, instead of the window's title."""
+    start = window.academic_year[:4]
+    if not start.isdigit():
+        return f"{window.period} {window.academic_year}".strip()
+    if window.period == "autumn":
+        return f"autumn {start}"
+    if window.period in ("spring", "summer"):
+        return f"{window.period} {int(start) + 1}"
+    return window.academic_year
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+def _quoted(text: str) -> str:
+    return "\n".join(f"  {line}" if line else "" for line in text.strip().splitlines())
 
 
 def _signature() -> str:
@@ -86,124 +182,119 @@ def _signature() -> str:
     return f"{config['SERVICE_NAME']}\n{config['LA_NAME']} School Improvement Team\n"
 
 
-def _submitted(ret: Return, school: School, window: CollectionWindow, what: str, *, resubmitted: bool):
-    verb = "resubmitted" if resubmitted else "submitted"
-    subject = f"{school.name} has {verb} its {_lower_first(what)}"
-    late = "\n\nIt was submitted after the due date, so it is marked late." if ret.late and not resubmitted else ""
-    link = absolute_url(f"/returns/{ret.id}/review")
-
-    def body(person: User) -> str:
-        return (
-            f"Dear {person.name},\n\n"
-            f"{school.name} (URN {school.urn}) has {verb} its {_lower_first(what)} for {window.title}.{late}\n\n"
-            f"To review it, sign in and open:\n\n{link}\n\n"
-            f"{_signature()}"
-        )
-
-    return subject, body
+def letter(person: User, text: str) -> str:
+    """A notice's text as a mail to one person."""
+    return f"Dear {person.name},\n\n{text}\n\n{_signature()}"
 
 
-def _returned(ret: Return, school: School, window: CollectionWindow, what: str, reason: str, officer: User):
-    subject = f"Your {_lower_first(what)} has been returned for changes"
-    link = absolute_url(f"/returns/{ret.id}")
-
-    def body(person: User) -> str:
-        return (
-            f"Dear {person.name},\n\n"
-            f"{officer.name} from the School Improvement Team has returned {school.name}'s {_lower_first(what)} "
-            f"for {window.title} for changes.\n\n"
-            f"Their reason:\n\n{_quoted(reason)}\n\n"
-            "Any comments on particular sections are shown beside those sections. Make the changes, and your "
-            "school's approver can then submit the return again.\n\n"
-            f"Sign in to see the comments and make the changes:\n\n{link}\n\n"
-            f"{_signature()}"
-        )
-
-    return subject, body
+def render(key: str, values: Mapping[str, object]) -> tuple[str, str]:
+    """The subject and the text (without greeting or signature) of one notice from the table."""
+    notice = NOTICES[key]
+    return notice.subject.format_map(values), notice.body.format_map(values)
 
 
-def _accepted(ret: Return, school: School, window: CollectionWindow, what: str, officer: User):
-    subject = f"Your {_lower_first(what)} has been accepted"
-    link = absolute_url(f"/returns/{ret.id}")
-
-    def body(person: User) -> str:
-        return (
-            f"Dear {person.name},\n\n"
-            f"{officer.name} from the School Improvement Team has accepted {school.name}'s {_lower_first(what)} "
-            f"for {window.title}. There is nothing more to do.\n\n"
-            f"You can see what was submitted at:\n\n{link}\n\n"
-            f"{_signature()}"
-        )
-
-    return subject, body
+def _about(school: School, window: CollectionWindow, return_type_key: str) -> dict[str, object]:
+    return {"school": school.name, "urn": school.urn, "what": what_is_due(return_type_key), "period": period_of(window)}
 
 
-def _reopened(ret: Return, school: School, window: CollectionWindow, what: str, reason: str, officer: User):
-    subject = f"Your {_lower_first(what)} has been reopened"
-    link = absolute_url(f"/returns/{ret.id}")
-
-    def body(person: User) -> str:
-        return (
-            f"Dear {person.name},\n\n"
-            f"{officer.name} from the School Improvement Team has reopened {school.name}'s {_lower_first(what)} "
-            f"for {window.title}, which had been accepted.\n\n"
-            f"Their reason:\n\n{_quoted(reason)}\n\n"
-            f"Sign in to make the changes, and your school's approver can then submit it again:\n\n{link}\n\n"
-            f"{_signature()}"
-        )
-
-    return subject, body
+# ---------------------------------------------------------------------------------------------
+# After a move
 
 
-def _quoted(text: str) -> str:
-    return "\n".join(f"  {line}" if line else "" for line in text.strip().splitlines())
+@return_moved.connect
+def _on_move(ret: Return, *, action: str, user: User, reason: str, from_state: str | None, return_type=None, **_) -> None:
+    """The lifecycle has just made a move: mail whoever the type's policy says needs to know."""
+    return_type = return_type or registry.get(ret.return_type)
+    if return_type is None:
+        return
+    step = return_type.step(action)
+    key = {
+        SUBMIT: "resubmitted" if from_state == RETURNED else "submitted",
+        RETURN_FOR_CHANGES: "returned",
+        ACCEPT: "accepted",
+        REOPEN: "reopened",
+    }.get(action, "step" if step else None)
+    if key is None:
+        return  # starting, withdrawing, taking and assigning a return tell nobody
+    notice = NOTICES[key]
+    school = db.session.get(School, ret.school_id)
+    window = db.session.get(CollectionWindow, ret.window_id)
+    values = _about(school, window, ret.return_type) | {
+        "actor": user.name,
+        "reason": _quoted(reason),
+        # Deciders go to the review page; the school to its return.
+        "link": absolute_url(f"/returns/{ret.id}/review" if DECIDER in notice.who else f"/returns/{ret.id}"),
+        "late": "\n\nIt was submitted after the due date, so it is marked late." if key == "submitted" and ret.late else "",
+    }
+    if step:
+        last = return_type.steps[-1].key == step.key
+        values |= {
+            "step_title": step.title,
+            "step_state": step.state_label[:1].lower() + step.state_label[1:],
+            "next": " It is now ready for your decision." if last else "",
+        }
+    subject, text = render(key, values)
+    people = db.session.scalars(return_type.policy.people(ret, notice.who))
+    for person in people:
+        if person.id == user.id:
+            continue  # nobody is told of their own move
+        # One mail each, so nobody learns who else was written to.
+        send_mail(person.email, subject, letter(person, text))
 
 
-def reminder_mail(person: User, school: School, window: CollectionWindow, what: str, due_on: date, *, overdue: bool, started: bool, return_id: int | None) -> tuple[str, str]:
-    """The subject and body of a reminder that a return is due soon or overdue."""
-    if overdue:
-        subject = f"Your {_lower_first(what)} is overdue"
-        when = f"was due on {govuk_date(due_on)} and has not been submitted yet"
-    else:
-        subject = f"Your {_lower_first(what)} is due on {govuk_date(due_on)}"
-        when = f"is due by 11:59pm on {govuk_date(due_on)}"
-    progress = "It has been started but not submitted." if started else "It has not been started yet."
-    path = f"/returns/{return_id}" if return_id else "/school"
-    body = (
-        f"Dear {person.name},\n\n"
-        f"{school.name}'s {_lower_first(what)} for {window.title} {when}. {progress}\n\n"
-        "Anyone at your school with an account can work on it; your school's approver submits it.\n\n"
-        f"Sign in to carry on:\n\n{absolute_url(path)}\n\n"
-        "If you need more time, ask the School Improvement Team before the due date.\n\n"
-        f"{_signature()}"
-    )
-    return subject, body
+# ---------------------------------------------------------------------------------------------
+# On a date
 
 
 @dataclass(frozen=True)
-class Reminder:
-    """One school to remind about one window's return."""
+class ScheduledNotice:
+    """One mail that falls due on a date, to one person, to be sent once.
 
-    window: CollectionWindow
-    school: School
+    `key`, `user_id` (from `user`), `subject` and `due_on` are the row in sent_notices that stops it
+    going twice: which notice (at most 40 characters: "plan_review"), who, what it is about (at most
+    80: "window:12:school:5", "return:7") and the date it is about (a due date, a review date).
+    `mail_subject` and `mail_body` are what the person reads; the body is wrapped in a greeting and
+    the service's signature, and must hold no answers and no secret, only a link to a page that
+    needs signing in. A return type's `scheduled_notices(moment)` yields these for the moment given
+    (an aware datetime): whatever is due by then, sent or not; this module skips those already sent.
+    """
+
+    key: str
+    user: User
+    subject: str
     due_on: date
-    overdue: bool
-    return_id: int | None  # None: not started
-    people: tuple[User, ...]
+    mail_subject: str
+    mail_body: str
+
+    @property
+    def identity(self) -> tuple[str, int, str, date]:
+        return (self.key, self.user.id, self.subject, self.due_on)
 
 
-REMIND_DAYS = 7
-
-
-def due_reminders(now: datetime | None = None, days: int = REMIND_DAYS) -> list[Reminder]:
-    """Every school whose return in an open window is due within `days` days or overdue, and not yet
-    submitted, with its active users: a query for the windows, one per window for its schools, one
-    for the returns and one for the people, however many schools there are."""
-    from app.services import windows as window_service
-
+def due_notices(now: datetime | None = None) -> list[ScheduledNotice]:
+    """Every scheduled notice due at this moment, to every active person it is for, whether or not
+    it has been sent before. The engine's own cost a query for the windows, one per window for its
+    schools, one for the returns and one for the people, however many schools there are."""
     now = now or utcnow()
+    found = _window_notices(now)
+    for return_type in registry.all_types():
+        if return_type.scheduled_notices is not None:
+            found.extend(return_type.scheduled_notices(now))
+    unique: dict[tuple, ScheduledNotice] = {}
+    for notice in found:
+        if len(notice.key) > 40 or len(notice.subject) > 80:
+            # A type's mistake must not stop everyone else's notices: say so and go on.
+            current_app.logger.error("Scheduled notice %r about %r is too long to record; not sent", notice.key, notice.subject)
+            continue
+        if notice.user.active:
+            unique.setdefault(notice.identity, notice)
+    return list(unique.values())
+
+
+def _window_notices(now: datetime) -> list[ScheduledNotice]:
+    """A window opening, a return due within a week, a return overdue: to the school's own people,
+    while the window is open to that school and until the school has submitted."""
     today = now.astimezone(LONDON).date()
-    horizon = today + timedelta(days=days)
     windows = [
         window
         for window in db.session.scalars(
@@ -221,21 +312,29 @@ def due_reminders(now: datetime | None = None, days: int = REMIND_DAYS) -> list[
             select(Return.id, Return.window_id, Return.school_id, Return.state).where(Return.window_id.in_([w.id for w in windows]))
         )
     }
-    found: list[tuple[CollectionWindow, School, date, int | None]] = []
+    # (notice key, window, school, the school's due date, its return's id if started)
+    chosen: list[tuple[str, CollectionWindow, School, date, int | None]] = []
     for window in windows:
         for school, exception in window_service.schools_in_scope(window):
-            if exception is not None and exception.closed_at is not None:
+            if not window_service.is_open_for(window, exception, today):
                 continue  # closed for this school alone
-            due_on = window_service.school_due_on(window, exception)
-            if due_on > horizon:
-                continue
             return_id, state = returns.get((window.id, school.id), (None, None))
-            # Submitted, accepted, or back with the school after a review: not something to chase.
+            # Submitted, accepted, or back with the school after a review: nothing to chase.
             if state not in (None, DRAFT):
                 continue
-            found.append((window, school, due_on, return_id))
+            due_on = window_service.school_due_on(window, exception)
+            if window_service.is_past_due(due_on, now):
+                chosen.append(("overdue", window, school, due_on, return_id))
+                continue
+            chase_from = due_on - timedelta(days=DUE_SOON_DAYS)
+            if return_id is None:  # a school that has started knows the window is open
+                chosen.append(("window_open", window, school, due_on, return_id))
+            # A window that opens less than a week before the due date: its opening notice, which
+            # gives the date, is the reminder, rather than two mails at once.
+            if today >= chase_from and window.opens_on < chase_from:
+                chosen.append(("due_soon", window, school, due_on, return_id))
     people: dict[int, list[User]] = {}
-    school_ids = {school.id for _, school, _, _ in found}
+    school_ids = {school.id for _, _, school, _, _ in chosen}
     if school_ids:
         for person in db.session.scalars(
             select(User)
@@ -243,24 +342,75 @@ def due_reminders(now: datetime | None = None, days: int = REMIND_DAYS) -> list[
             .order_by(User.id)
         ):
             people.setdefault(person.school_id, []).append(person)
-    return [
-        Reminder(window, school, due_on, window_service.is_past_due(due_on, now), return_id, tuple(people.get(school.id, ())))
-        for window, school, due_on, return_id in found
-    ]
+    notices = []
+    for key, window, school, due_on, return_id in chosen:
+        if school.id not in people:
+            continue
+        return_type = registry.get(window.return_type)
+        values = _about(school, window, window.return_type) | {
+            "due_date": govuk_date(due_on),
+            "summary": return_type.summary,
+            "progress": "It has been started but not submitted." if return_id else "It has not been started yet.",
+            "link": absolute_url(f"/returns/{return_id}" if return_id else "/school"),
+        }
+        mail_subject, text = render(key, values)
+        # The opening notice is about the opening date; a later due date (an extension) is a new
+        # date to be reminded of, so the reminders are about the school's own due date.
+        about_date = window.opens_on if key == "window_open" else due_on
+        for person in people[school.id]:
+            notices.append(ScheduledNotice(key, person, f"window:{window.id}:school:{school.id}", about_date, mail_subject, text))
+    return notices
 
 
-def send_reminder(reminder: Reminder) -> int:
-    """Queue the reminder to each of the school's people; how many mails that is."""
-    what = _return_title_of(reminder.window.return_type)
-    for person in reminder.people:
-        subject, body = reminder_mail(
-            person, reminder.school, reminder.window, what, reminder.due_on,
-            overdue=reminder.overdue, started=reminder.return_id is not None, return_id=reminder.return_id,
+def _already_sent(notices: list[ScheduledNotice]) -> set[tuple[str, int, str, date]]:
+    """Which of these have gone before, in one query (by notice and date, which stay few)."""
+    if not notices:
+        return set()
+    rows = db.session.execute(
+        select(SentNotice.notice, SentNotice.user_id, SentNotice.subject, SentNotice.due_on).where(
+            SentNotice.notice.in_(sorted({n.key for n in notices})), SentNotice.due_on.in_(sorted({n.due_on for n in notices}))
         )
-        send_mail(person.email, subject, body)
-    return len(reminder.people)
+    )
+    return {tuple(row) for row in rows}
 
 
-def _return_title_of(key: str) -> str:
-    return_type = registry.get(key)
-    return return_type.title if return_type else "Return"
+def send_due(now: datetime | None = None, *, dry_run: bool = False) -> list[ScheduledNotice]:
+    """Record and queue every scheduled notice due at this moment that has not gone before; the
+    ones sent (or, on a dry run, the ones that would be). The caller commits (the mail goes then) or,
+    on a dry run, rolls back.
+
+    Each row goes in under a savepoint: if another run has just sent the same notice (the unique
+    key says so), that one is skipped, its mail dropped with the savepoint, and the rest go on."""
+    candidates = due_notices(now)
+    sent_before = _already_sent(candidates)
+    fresh = [notice for notice in candidates if notice.identity not in sent_before]
+    if dry_run:
+        return fresh
+    sent = []
+    for notice in fresh:
+        try:
+            with db.session.begin_nested():
+                db.session.add(SentNotice(notice=notice.key, user_id=notice.user.id, subject=notice.subject, due_on=notice.due_on))
+                db.session.flush()
+                send_mail(notice.user.email, notice.mail_subject, letter(notice.user, notice.mail_body))
+        except IntegrityError:
+            continue  # sent by a run at the same moment
+        sent.append(notice)
+    return sent
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 date or date and time; without an offset it is London time."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LONDON)
+    return moment
+
+
+# How the command lists each of the engine's own scheduled notices.
+_LABELS = {"window_open": "window open", "due_soon": "due soon", "overdue": "overdue"}
+
+
+def describe(notices: Iterable[ScheduledNotice]) -> list[str]:
+    """One line per mail for the command's output: which notice, to whom, and its subject."""
+    return [f"  {_LABELS.get(n.key, n.key)} to {n.user.email}: {n.mail_subject}" for n in notices]

@@ -112,7 +112,8 @@ class ReturnType:
     queries: Callable[[Section, dict], list[Query]] = field(default=_nothing, compare=False)
     # Whether opening a return's answers is written to the audit trail (mental-health plans).
     audit_reads: bool = False
-    # The type's own notices that fall due (see app.engine.notices.ScheduledNotice).
+    # The type's own notices that fall due: given the moment (an aware datetime), the
+    # app.engine.notices.ScheduledNotice objects due by then; `flask notices send` sends each once.
     scheduled_notices: Callable[[Any], Iterable[Any]] | None = field(default=None, compare=False)
     # Folders of templates and a blueprint, where the type has pages of its own.
     template_folder: str | None = None

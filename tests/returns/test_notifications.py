@@ -95,8 +95,10 @@ class TestWhoHears:
         assert recipients() == COUNCIL
         assert len(outbox()) == 2  # one each: nobody learns who else was told
         mail = outbox()[0]
-        assert "Alderbrook Primary School" in mail.subject and "school self-evaluation" in mail.subject
-        assert "Self-evaluation, autumn 2026" in mail.body
+        assert mail.subject == "Alderbrook Primary School has submitted its self-evaluation (autumn 2026)"
+        assert "Alderbrook Primary School (URN " in mail.body and "has submitted its self-evaluation (autumn 2026)." in mail.body
+        assert "Self-evaluation, autumn 2026" not in mail.body, "the period is named once, not the window's title"
+        assert mail.body.startswith(f"Dear {people['officer'].name},") or mail.body.startswith(f"Dear {people['admin'].name},")
         assert f"https://golden-thread.test/returns/{ret.id}/review" in mail.body
         assert PRIVATE_ANSWER not in mail.body and "late" not in mail.body
 
@@ -106,7 +108,8 @@ class TestWhoHears:
         ret = in_state(DRAFT, window, school, people)
         lifecycle.perform(SUBMIT, ret, people["approver"])
         db.session.commit()
-        assert ret.late and all("marked late" in mail.body for mail in outbox())
+        assert ret.late and recipients() == COUNCIL
+        assert all("marked late" in mail.body for mail in outbox())
 
     def test_returning_for_changes_tells_the_schools_active_people_with_the_reason(self, setting):
         window, school, people = setting
@@ -117,7 +120,8 @@ class TestWhoHears:
         db.session.commit()
         assert recipients() == SCHOOL_PEOPLE
         mail = outbox()[0]
-        assert "returned for changes" in mail.subject
+        assert mail.subject == "Alderbrook Primary School's self-evaluation (autumn 2026) has been returned for changes"
+        assert f"{people['officer'].name} from the School Improvement Team has returned" in mail.body
         assert "Say how you know attendance improved" in mail.body
         assert f"https://golden-thread.test/returns/{ret.id}\n" in mail.body
         assert PRIVATE_ANSWER not in mail.body
@@ -129,7 +133,8 @@ class TestWhoHears:
         outbox().clear()
         lifecycle.perform(SUBMIT, ret, people["approver"])
         db.session.commit()
-        assert recipients() == COUNCIL and "resubmitted" in outbox()[0].subject
+        assert recipients() == COUNCIL
+        assert {mail.subject for mail in outbox()} == {"Alderbrook Primary School has resubmitted its self-evaluation (autumn 2026)"}
 
     def test_accepting_tells_the_school(self, setting):
         window, school, people = setting
@@ -139,7 +144,8 @@ class TestWhoHears:
         lifecycle.perform(ACCEPT, ret, people["admin"])
         db.session.commit()
         assert recipients() == SCHOOL_PEOPLE
-        assert "accepted" in outbox()[0].subject and people["admin"].name in outbox()[0].body
+        assert outbox()[0].subject == "Alderbrook Primary School's self-evaluation (autumn 2026) has been accepted"
+        assert people["admin"].name in outbox()[0].body
 
     def test_reopening_tells_the_school_why(self, setting):
         window, school, people = setting
@@ -149,13 +155,15 @@ class TestWhoHears:
         lifecycle.perform(REOPEN, ret, people["officer"], reason="The attendance figures were for last year")
         db.session.commit()
         assert recipients() == SCHOOL_PEOPLE
-        assert "reopened" in outbox()[0].subject and "The attendance figures were for last year" in outbox()[0].body
+        assert outbox()[0].subject == "Alderbrook Primary School's self-evaluation (autumn 2026) has been reopened"
+        assert "The attendance figures were for last year" in outbox()[0].body
 
     @pytest.mark.parametrize("action, who", [(TAKE, "officer"), (WITHDRAW, "approver")])
     def test_taking_and_withdrawing_tell_nobody(self, setting, action, who):
         window, school, people = setting
         ret = in_state(SUBMITTED, window, school, people)
         db.session.commit()
+        assert recipients() == COUNCIL, "the submission itself was told, so mail does go"
         outbox().clear()
         lifecycle.perform(action, ret, people[who])
         db.session.commit()
