@@ -75,10 +75,18 @@ def _editable(ret: Return) -> str | None:
 
 
 @bp.route("/windows/<int:window_id>/start", methods=["GET", "POST"])
+@bp.route("/windows/<int:window_id>/schools/<int:school_id>/start", methods=["GET", "POST"])
 @allow(Role.SCHOOL)
-def start_page(window_id: int):
-    school = own_school_or_404()
+def start_page(window_id: int, school_id: int | None = None):
+    """Start the return of the user's own school, or of another school where the type's policy
+    makes the user its author (a peer review's lead reviewer)."""
+    own = own_school_or_404()
+    school = own if school_id is None or school_id == own.id else db.session.get(School, school_id)
+    if school is None:
+        abort(404)
     window = _window_for_school_or_404(window_id, school)
+    if lifecycle.capacity(current_user, window.return_type, school.id, None) not in EDITORS:
+        abort(404)
     existing = drafts.return_for(window, school)
     if existing is not None:
         return redirect_after_post(url_for("returns.overview", return_id=existing.id))

@@ -16,6 +16,7 @@ from app.models import CollectionWindow, Return, ReturnTransition, School, Submi
 from app.models.types import utcnow
 from app.engine import registry
 from app.engine.history import HistoryRow, histories_of
+from app.engine.policy import EDITORS
 from app.services import windows as window_service
 
 NOT_YET_OPEN, OPEN, CLOSED = "not_yet_open", "open", "closed"
@@ -36,6 +37,11 @@ class WindowReturn:
     due_on: date
     status: str  # not_yet_open, open or closed: for this school
     overdue: bool
+    capacity: str | None = None  # the viewer's part in this return (author, approver, respondent, ...)
+
+    @property
+    def may_write(self) -> bool:
+        return self.capacity in EDITORS
 
     @property
     def return_title(self) -> str:
@@ -47,8 +53,9 @@ class WindowReturn:
         return self.exception is not None and self.exception.due_on is not None and self.exception.due_on != self.window.due_on
 
 
-def for_school_home(school: School, now: datetime | None = None) -> list[WindowReturn]:
-    """Every window that asks the school, newest first, with its return: two queries."""
+def for_school_home(school: School, user: User | None = None, now: datetime | None = None) -> list[WindowReturn]:
+    """Every window that asks the school in which the user has a part (their type's policy),
+    newest first, with its return: two queries."""
     now = now or utcnow()
     today = now.astimezone(LONDON).date()
     windows = window_service.windows_for_school(school)
@@ -71,8 +78,69 @@ def for_school_home(school: School, now: datetime | None = None) -> list[WindowR
         else:
             status = OPEN
         overdue = status == OPEN and (ret is None or ret.first_submitted_at is None) and window_service.is_past_due(due_on, now)
-        rows.append(WindowReturn(window, exception, ret, due_on, status, overdue))
+        who = registry.get(window.return_type).policy.capacity(user, school.id, ret) if user is not None else None
+        if user is not None and who is None:
+            continue  # a window about the school in which this person has no part (yet)
+        rows.append(WindowReturn(window, exception, ret, due_on, status, overdue, who))
     return rows
+
+
+@dataclass(frozen=True)
+class OtherSchoolReturn:
+    """A return about another school in which the user has a part (a peer review they lead or
+    read), started or theirs to start."""
+
+    window: CollectionWindow
+    school: School
+    ret: Return | None
+    capacity: str | None
+
+    @property
+    def return_title(self) -> str:
+        return _title_of(self.window.return_type)
+
+    @property
+    def state_label(self) -> str:
+        return registry.get(self.window.return_type).state_label(self.ret.state if self.ret else None)
+
+
+def for_other_schools(user: User, now: datetime | None = None) -> list[OtherSchoolReturn]:
+    """Returns about schools other than the user's own that their type's policy lets the user
+    see, and those the user may start: two queries per return type, whatever the borough's size."""
+    today = (now or utcnow()).astimezone(LONDON).date()
+    windows = list(
+        db.session.scalars(
+            select(CollectionWindow)
+            .where(CollectionWindow.closed_at.is_(None), CollectionWindow.opens_on <= today)
+            .order_by(CollectionWindow.due_on.desc(), CollectionWindow.id.desc())
+        )
+    )
+    found: list[OtherSchoolReturn] = []
+    for kind in registry.all_types():
+        kind_windows = [window for window in windows if window.return_type == kind.key]
+        if not kind_windows:
+            continue
+        started = {}
+        for ret, school in db.session.execute(
+            select(Return, School)
+            .join(School, School.id == Return.school_id)
+            .where(Return.window_id.in_([window.id for window in kind_windows]), Return.school_id != (user.school_id or 0), kind.policy.visible(user))
+            .order_by(School.search_name)
+        ):
+            started[(ret.window_id, school.id)] = (ret, school)
+        startable = list(
+            db.session.scalars(
+                select(School).where(kind.policy.startable(user), School.id != (user.school_id or 0)).order_by(School.search_name)
+            )
+        )
+        for window in kind_windows:
+            for (window_id, _), (ret, school) in started.items():
+                if window_id == window.id:
+                    found.append(OtherSchoolReturn(window, school, ret, kind.policy.capacity(user, school.id, ret)))
+            for school in startable:
+                if (window.id, school.id) not in started and window_service.asks(window, school):
+                    found.append(OtherSchoolReturn(window, school, None, kind.policy.capacity(user, school.id, None)))
+    return found
 
 
 @dataclass(frozen=True)

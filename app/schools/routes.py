@@ -26,7 +26,8 @@ def home():
         "schools/home.html",
         school=school,
         colleagues=school_service.users_of(school),
-        windows=school_returns.for_school_home(school),
+        windows=school_returns.for_school_home(school, current_user),
+        others=school_returns.for_other_schools(current_user),
         state_labels=STATE_LABELS,
     )
 
