@@ -152,7 +152,7 @@ ROW_BUTTONS = ("add-row", "remove-row", "move-row-up", "move-row-down")
 
 def _row_list(form, name: str):
     """The form's list of rows called ``name``, or None (the name comes from the request)."""
-    field = form._fields.get(name)
+    field = form[name] if name in form else None
     return field if isinstance(field, FieldList) else None
 
 
