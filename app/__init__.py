@@ -39,6 +39,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     init_security(app)
     app.before_request(refuse_undeclared_views)
 
+    from app.converters import BoundedIntegerConverter
+
+    # Before the blueprints: each rule takes its converter when it is added.
+    app.url_map.converters["int"] = BoundedIntegerConverter
     _register_blueprints(app)
 
     from app.errors import register_error_handlers

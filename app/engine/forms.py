@@ -72,6 +72,23 @@ class SectionForm(FlaskForm):
         return list(_rows_of(form, prefix=""))
 
 
+class RowList(FieldList):
+    """A list of rows ("add another") whose row numbers in the request are ASCII digits only.
+
+    WTForms takes any key whose index passes str.isdigit(): "priorities-²-title" then fails in int()
+    (a 500), and "priorities-٣-title" quietly becomes row 3. Such keys are not rows: they are ignored,
+    like any other field the form does not have. Every list in a section form is a RowList."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix + self._field_separator):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                # Few enough digits that int() is cheap and no list could be that long.
+                if index.isascii() and index.isdigit() and len(index) <= 4:
+                    yield int(index)
+
+
 def _answer_fields(form) -> list[Field]:
     return [field for name, field in form._fields.items() if name not in SKIPPED and field.type not in ("SubmitField",)]
 

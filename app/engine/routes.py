@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 
-from flask import Blueprint, Response, abort, flash, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, render_template, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.main import merger
 from markupsafe import Markup
@@ -216,28 +216,64 @@ def _section_or_404(return_id: int, key: str) -> tuple[Return, School, Collectio
     return ret, school, window, state
 
 
-def _row_action(form) -> bool:
-    """"Add another" and "Remove" buttons change the rows shown and save nothing, with or without JavaScript."""
-    add = request.form.get("add-row")
-    remove = request.form.get("remove-row")
-    if not add and not remove:
+ROW_BUTTONS = ("add-row", "remove-row", "move-row-up", "move-row-down")
+
+
+def _row_list(form, name: str):
+    """The form's list of rows called ``name``, or None (the name comes from the request)."""
+    field = form[name] if name in form else None
+    return field if isinstance(field, FieldList) else None
+
+
+def _row_number(value: str) -> tuple[str, int | None]:
+    """("priorities", 1) from "priorities-1": ASCII digits only, as RowList reads them."""
+    name, _, index = value.rpartition("-")
+    if index.isascii() and index.isdigit() and len(index) <= 4:
+        return name, int(index)
+    return name, None
+
+
+def _row_action(form) -> dict | bool:
+    """"Add another", "Remove", "Move up" and "Move down" change the rows shown and save nothing,
+    with or without JavaScript: the answers with the rows changed, or False for any other post.
+
+    A button naming no list, or a row that is not there, changes nothing. The row the person acted
+    on is remembered (g.row_focus) so the page can put the keyboard focus back on it."""
+    pressed = [(button, request.form.get(button, "")) for button in ROW_BUTTONS if request.form.get(button) is not None]
+    if not pressed:
         return False
+    button, value = pressed[0]
     answers = form.answers()
-    limits = getattr(form, "max_rows", {})
-    if add and isinstance(getattr(form, add, None), FieldList):
-        rows = list(answers.get(add) or [])
-        shown = len(getattr(form, add).entries)
-        if shown < limits.get(add, shown + 1):
-            rows = [*rows, *([{}] * (shown - len(rows) + 1))]
-        answers[add] = rows
-    elif remove:
-        name, _, index = remove.rpartition("-")
-        field = getattr(form, name, None)
-        if isinstance(field, FieldList) and index.isdigit():
-            rows = [entry_answers(entry) for entry in field.entries]
-            if int(index) < len(rows):
-                del rows[int(index)]
-            answers[name] = rows
+    name, index = (value, None) if button == "add-row" else _row_number(value)
+    field = _row_list(form, name)
+    if field is None:
+        return answers
+    # Every row shown, blank or not, so that a blank row keeps its place.
+    rows = [entry_answers(entry) for entry in field.entries]
+    most = getattr(form, "max_rows", {}).get(name, field.max_entries or len(rows) + 1)
+    least = field.min_entries
+    focus = None
+    if button == "add-row":
+        if len(rows) < most:
+            rows.append(None)  # a blank row, whatever its fields
+            focus = f"{field.id}-{len(rows) - 1}-row"
+    elif index is None or index >= len(rows):
+        pass
+    elif button == "remove-row":
+        if len(rows) > least:
+            del rows[index]
+            focus = f"{field.id}-{min(index, len(rows) - 1)}-row"
+    elif button == "move-row-up":
+        if index > 0:
+            rows[index - 1], rows[index] = rows[index], rows[index - 1]
+            # The moved row keeps the focus: on its own "Move up" unless it is now first.
+            focus = f"{field.id}-{index - 1}-" + ("move-up" if index - 1 > 0 else "move-down")
+    elif button == "move-row-down":
+        if index < len(rows) - 1:
+            rows[index], rows[index + 1] = rows[index + 1], rows[index]
+            focus = f"{field.id}-{index + 1}-" + ("move-down" if index + 1 < len(rows) - 1 else "move-up")
+    g.row_focus = focus
+    answers[name] = rows
     return answers
 
 
@@ -363,7 +399,7 @@ def _conflict(ret, school, window, state, form, current) -> tuple[str, int]:
         if (mine[key].value if key in mine else "") != (theirs[key].value if key in theirs else "")
     ]
     author = db.session.get(User, current.updated_by_id) if current and current.updated_by_id else None
-    passed_on = [(name, value) for name, value in request.form.items(multi=True) if name not in ("csrf_token", "version", "add-row", "remove-row")]
+    passed_on = [(name, value) for name, value in request.form.items(multi=True) if name not in ("csrf_token", "version", *ROW_BUTTONS)]
     return (
         render_template(
             "returns/conflict.html",

@@ -8,11 +8,11 @@ from functools import cache
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextInput
 from wtforms.fields.choices import SelectChoice
-from wtforms import DecimalField, FieldList, Form, FormField, IntegerField, RadioField, SelectField, StringField
+from wtforms import DecimalField, Form, FormField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms.fields import GovDateField
-from app.engine.forms import SectionForm, long_text
+from app.engine.forms import RowList, SectionForm, long_text
 from app.forms.users import strip
 from app.models.types import utcnow
 from app.formatting import LONDON
@@ -207,7 +207,7 @@ class PriorityForm(Form):
 class PrioritiesForm(SectionForm):
     # Rows are added and removed by the engine's "add another" and "remove" buttons; the cap on rows
     # read from a request is generous so that too many is an error message, not silently dropped.
-    priorities = FieldList(FormField(PriorityForm, label="Priority"), label="Priority", min_entries=MIN_PRIORITIES, max_entries=MAX_PRIORITIES * 3)
+    priorities = RowList(FormField(PriorityForm, label="Priority"), label="Priority", min_entries=MIN_PRIORITIES, max_entries=MAX_PRIORITIES * 3)
     max_rows = {"priorities": MAX_PRIORITIES}
 
     def validate_priorities(self, field):
