@@ -50,6 +50,7 @@ def real_ids(world: World, ret) -> dict[str, object]:
         "run_id": 1,
         "number": 1,
         "key": "priorities",
+        "step_key": "respond",
     }
 
 
