@@ -81,7 +81,7 @@ def new_window():
     if request.method == "GET":
         type_form = WindowTypeForm(request.args)
         type_form.return_type.choices = _type_choices()
-        if "return_type" not in request.args:
+        if "return_type" not in request.args and "continue" not in request.args:
             # "Change" on the next page comes back here with the return chosen so far.
             first = WindowTypeForm(formdata=None, return_type=request.args.get("change"))
             first.return_type.choices = type_form.return_type.choices

@@ -244,3 +244,9 @@ def test_an_unknown_return_on_the_first_question_is_asked_again(admin_client, ch
     assert response.status_code == 422
     assert "Select the return this window collects" in page and "govuk-error-summary" in page
     assert "<script>alert(1)</script>" not in page
+
+
+def test_continue_with_no_return_chosen_asks_for_one(admin_client):
+    response = admin_client.get("/admin/windows/new?continue=1")
+    assert response.status_code == 422
+    assert "Select the return this window collects" in response.get_data(as_text=True)
