@@ -39,8 +39,10 @@ def alternative_sql() -> ColumnElement[bool]:
 class Scope:
     """The base: a type's rule over the schools a window may ask."""
 
-    # Whether the window form asks for phases and the special/AP choices.
+    # Whether the window form asks for phases and the special/AP choices, and which phases a new
+    # window starts with when it does.
     uses_phases = True
+    default_phases: tuple[str, ...] = ASKABLE_PHASES
 
     def sql(self, window: CollectionWindow) -> ColumnElement[bool]:
         raise NotImplementedError

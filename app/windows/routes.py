@@ -14,6 +14,7 @@ from app.models.types import utcnow
 from app.permissions import allow, school_or_404, window_or_404
 from app.engine import registry
 from app.engine.registry import ReturnType
+from app.engine.scope import ASKABLE_PHASES
 from app.services import windows as window_service
 from app.services.windows import WindowDetails, WindowRuleError
 
@@ -62,6 +63,12 @@ def _details(form: WindowForm) -> WindowDetails:
     )
 
 
+def _field_error(form: WindowForm, error: WindowRuleError) -> None:
+    """The service's refusal beside its field; beside the title when that field is not on this form."""
+    field = form[error.field] if error.field and error.field in form and error.field != "return_type" else form.title
+    field.errors.append(error.message)
+
+
 def _form_page(form: WindowForm, return_type: ReturnType, window=None):
     return (
         render_template("windows/form.html", form=form, window=window, return_type=return_type),
@@ -91,7 +98,7 @@ def new_window():
         return_type = registry.get(type_form.return_type.data)
         form = _window_form(return_type, formdata=None)
         if "phases" in form:
-            form.phases.data = list(return_type.scope.default_phases)
+            form.phases.data = [phase for phase in return_type.scope.default_phases if phase in ASKABLE_PHASES]
         return _form_page(form, return_type)
 
     return_type = registry.get(request.form.get("return_type", ""))
@@ -106,7 +113,7 @@ def new_window():
         try:
             window = window_service.create_window(_details(form), current_user)
         except WindowRuleError as error:
-            getattr(form, error.field or "title").errors.append(error.message)
+            _field_error(form, error)
         else:
             flash(f"Window ‘{window.title}’ saved", "success")
             return redirect_after_post(url_for("windows.window", window_id=window.id))
@@ -126,7 +133,7 @@ def edit_window(window_id: int):
         try:
             window_service.update_window(window, _details(form))
         except WindowRuleError as error:
-            getattr(form, error.field or "title").errors.append(error.message)
+            _field_error(form, error)
         else:
             flash("Window saved", "success")
             return redirect_after_post(url_for("windows.window", window_id=window.id))

@@ -250,3 +250,19 @@ def test_continue_with_no_return_chosen_asks_for_one(admin_client):
     response = admin_client.get("/admin/windows/new?continue=1")
     assert response.status_code == 422
     assert "Select the return this window collects" in response.get_data(as_text=True)
+
+
+def test_a_new_window_starts_with_its_returns_default_phases(admin_client):
+    from app.engine import registry
+    from app.engine.registry import ReturnType
+    from app.engine.scope import PhaseScope
+
+    secondary_only = ReturnType(key="phase_test", title="Secondary return (test)", summary="Only in the tests", scope=PhaseScope(["Secondary", "All-through"]))
+    registry.register(secondary_only)
+    try:
+        page = admin_client.get("/admin/windows/new?return_type=phase_test").get_data(as_text=True)
+    finally:
+        registry.unregister(secondary_only.key)
+    checked = re.findall(r'name="phases" type="checkbox" value="([^"]+)" checked', page)
+    assert checked == ["Secondary", "All-through"]
+    assert "Which phases are asked?" in page
