@@ -129,3 +129,19 @@ def test_admin_opens_a_window_asked_by_age_and_sees_the_school_it_cannot_place(p
     cannot_place.get_by_role("link", name=asked_by_age.name).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(asked_by_age.name)
     expect(page.locator(".govuk-summary-list__row", has_text="Age range")).to_contain_text("Not recorded")
+
+
+def test_without_javascript_the_form_asks_only_what_the_returns_rule_needs(nojs_page, asked_by_age):
+    page = nojs_page
+    sign_in(page, "admin@example.org")
+    page.goto("/admin/windows/new")
+    page.get_by_label("Careers (test)").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Open a new window")
+    expect(page.get_by_role("group", name="Which phases are asked?")).to_have_count(0)
+    page.get_by_role("link", name="Change the return").click()
+    expect(page.get_by_label("Careers (test)")).to_be_checked()
+    page.get_by_label("School self-evaluation").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("group", name="Which phases are asked?").get_by_label("Secondary", exact=True)).to_be_checked()
+    check_page(page, "window-new-nojs")
