@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.forms.fields import GovDateField
 from app.forms.users import strip
-from app.models.schools import PHASES
+from app.engine.scope import ASKABLE_PHASES
 from app.models.windows import PERIODS
 
 
@@ -28,13 +28,31 @@ def academic_years(today) -> list[str]:
     return [f"{year}/{str(year + 1)[-2:]}" for year in (start - 1, start, start + 1)]
 
 
-class WindowForm(FlaskForm):
-    return_type = RadioField(
+def _return_type_field() -> RadioField:
+    # Choices are the registered types, set per request (app/windows/routes.py).
+    return RadioField(
         "Which return does this window collect?",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select the return this window collects")],
         invalid_choice_message="Select the return this window collects",
     )
+
+
+class WindowTypeForm(FlaskForm):
+    """The first question of a new window, asked on its own: the return decides the rest of the form
+    (careers asks by age, so it has no phases to choose). A GET form: it changes nothing."""
+
+    class Meta:
+        csrf = False
+
+    return_type = _return_type_field()
+
+
+class WindowForm(FlaskForm):
+    """The window itself, for a return already chosen. The routes remove the phase fields when the
+    return's rule does not ask by phase (`Scope.uses_phases`), so what is posted for them is ignored."""
+
+    return_type = _return_type_field()
     academic_year = SelectField(
         "Academic year", widget=GovSelect(), invalid_choice_message="Select an academic year from the list"
     )
@@ -60,7 +78,7 @@ class WindowForm(FlaskForm):
     )
     phases = SelectMultipleField(
         "Which phases are asked?",
-        choices=[SelectChoice(phase, phase) for phase in PHASES if phase != "Not applicable"],
+        choices=[SelectChoice(phase, phase) for phase in ASKABLE_PHASES],
         widget=GovCheckboxesInput(),
         validators=[InputRequired(message="Select at least one phase of school")],
         invalid_choice_message="Select phases from the list",

@@ -5,7 +5,7 @@ A return is due at 23:59 Europe/London on its due date, whatever the clocks are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
 from sqlalchemy import and_, func, select
@@ -17,6 +17,7 @@ from app.models import CollectionWindow, School, User, WindowException
 from app.models.schools import OPEN_STATUSES
 from app.models.types import utcnow
 from app.engine import registry
+from app.engine.scope import Scope, UnregisteredScope
 
 
 class WindowRuleError(Exception):
@@ -57,7 +58,7 @@ def _check(details: WindowDetails, window_id: int | None) -> None:
         raise WindowRuleError("Select the return this window collects", "return_type")
     if details.due_on < details.opens_on:
         raise WindowRuleError("The due date must be the same as or after the opening date", "due_on")
-    if not details.phases and registry.get(details.return_type).scope.uses_phases:
+    if registry.get(details.return_type).scope.uses_phases and not details.phases:
         raise WindowRuleError("Select at least one phase of school", "phases")
     clash = db.session.scalar(
         select(CollectionWindow.id).where(
@@ -75,8 +76,17 @@ def _check(details: WindowDetails, window_id: int | None) -> None:
         )
 
 
+def _as_the_rule_needs(details: WindowDetails) -> WindowDetails:
+    """A rule that does not ask by phase (careers asks by age) keeps no phases: whatever a form
+    sent for them is dropped rather than stored as if it meant something."""
+    if registry.get(details.return_type).scope.uses_phases:
+        return details
+    return replace(details, phases=[], include_special=False, include_alternative_provision=False)
+
+
 def create_window(details: WindowDetails, created_by: User) -> CollectionWindow:
     _check(details, None)
+    details = _as_the_rule_needs(details)
     window = CollectionWindow(**details.__dict__, created_by_id=created_by.id)
     try:
         with db.session.begin_nested():  # two admins at once: the unique constraint decides
@@ -87,7 +97,11 @@ def create_window(details: WindowDetails, created_by: User) -> CollectionWindow:
 
 
 def update_window(window: CollectionWindow, details: WindowDetails) -> CollectionWindow:
+    if details.return_type != window.return_type:
+        # Its returns are of its type already: a different return is a new window.
+        raise WindowRuleError("The return a window collects cannot be changed. Open a new window instead", "return_type")
     _check(details, window.id)
+    details = _as_the_rule_needs(details)
     for key, value in details.__dict__.items():
         setattr(window, key, value)
     db.session.flush()
@@ -104,9 +118,10 @@ def reopen(window: CollectionWindow) -> None:
     db.session.flush()
 
 
-def scope_of(window: CollectionWindow):
-    """The rule of the window's return type (app/engine/scope.py)."""
-    return registry.get(window.return_type).scope
+def scope_of(window: CollectionWindow) -> Scope:
+    """The rule of the window's return type (app/engine/scope.py); a type no longer offered asks nobody."""
+    return_type = registry.get(window.return_type)
+    return return_type.scope if return_type is not None else UnregisteredScope()
 
 
 def _in_scope(window: CollectionWindow):
@@ -125,14 +140,25 @@ def schools_in_scope(window: CollectionWindow) -> list[tuple[School, WindowExcep
     return [(school, exception) for school, exception in db.session.execute(stmt).all()]
 
 
+def _scope_count(window: CollectionWindow):
+    return select(func.count(School.id)).where(_in_scope(window)).scalar_subquery()
+
+
 def scope_count(window: CollectionWindow) -> int:
-    return db.session.scalar(select(func.count(School.id)).where(_in_scope(window)))
+    return db.session.scalar(select(_scope_count(window)))
+
+
+def undecided_schools(window: CollectionWindow) -> list[tuple[School, str]]:
+    """The open schools the window's rule cannot place for lack of data, each with why, in one
+    query: the administrator sees them on the window's page instead of losing them."""
+    scope = scope_of(window)
+    stmt = select(School).where(School.status.in_(OPEN_STATUSES), scope.undecided_sql(window)).order_by(School.search_name)
+    return [(school, scope.why_undecided(window, school) or "") for school in db.session.scalars(stmt)]
 
 
 def asks(window: CollectionWindow, school: School) -> bool:
     """Whether this window asks this school: _in_scope's rule, for one school already loaded."""
-    return_type = registry.get(window.return_type)
-    return return_type is not None and school.is_open and return_type.scope.applies(window, school)
+    return school.is_open and scope_of(window).applies(window, school)
 
 
 def windows_for_school(school: School) -> list[tuple[CollectionWindow, WindowException | None]]:
@@ -189,6 +215,12 @@ def remove_exception(window: CollectionWindow, school: School) -> None:
 
 
 def all_windows() -> list[tuple[CollectionWindow, int]]:
-    """Every window, newest first (the scope counts cost one query each; there are a few a year)."""
+    """Every window, newest first, with how many schools it asks: two queries however many windows.
+
+    Each window's rule is its type's own SQL, so the counts are one SELECT of one scalar subquery
+    per window rather than a GROUP BY."""
     windows = list(db.session.scalars(select(CollectionWindow).order_by(CollectionWindow.opens_on.desc(), CollectionWindow.id.desc())))
-    return [(window, scope_count(window)) for window in windows]
+    if not windows:
+        return []
+    counts = db.session.execute(select(*(_scope_count(window) for window in windows))).one()
+    return list(zip(windows, counts, strict=True))

@@ -214,7 +214,55 @@ class TestDueTime:
         assert is_past_due(due_on, midnight)
 
 
-def test_every_question_on_the_form_has_its_legend(admin_client):
+def test_the_first_question_is_the_return_with_each_rule_beside_it(admin_client):
     page = admin_client.get("/admin/windows/new").get_data(as_text=True)
-    for legend in ("Which return does this window collect?", "Period", "Opening date", "Due date", "Which phases are asked?"):
+    assert re.search(r'<legend class="govuk-fieldset__legend[^"]*">\s*<h1 class="govuk-fieldset__heading">\s*Which return does this window collect\?', page)
+    assert re.search(r'School self-evaluation\s*</label>\s*<div id="return_type-item-hint" class="govuk-hint govuk-radios__hint">\s*Open schools of the phases you choose', page)
+    assert '<form method="get" action="/admin/windows/new"' in page
+
+
+def test_every_question_on_the_form_has_its_legend(admin_client):
+    page = admin_client.get("/admin/windows/new?return_type=sef").get_data(as_text=True)
+    for legend in ("Period", "Opening date", "Due date", "Which phases are asked?"):
         assert re.search(r'<legend class="govuk-fieldset__legend[^"]*">\s*' + re.escape(legend), page), legend
+    # A new window starts with every phase its return asks by default.
+    for phase in ("Nursery", "Primary", "Secondary", "16 plus", "All-through"):
+        assert re.search(r'value="' + re.escape(phase) + r'" checked', page), phase
+
+
+def test_change_goes_back_to_the_first_question_with_the_return_chosen(admin_client):
+    page = admin_client.get("/admin/windows/new?return_type=sef").get_data(as_text=True)
+    assert 'href="/admin/windows/new?change=sef"' in page
+    first = admin_client.get("/admin/windows/new?change=sef").get_data(as_text=True)
+    assert 'value="sef" checked' in first
+
+
+@pytest.mark.parametrize("chosen", ["", "tax-return", '"><script>alert(1)</script>'])
+def test_an_unknown_return_on_the_first_question_is_asked_again(admin_client, chosen):
+    response = admin_client.get("/admin/windows/new", query_string={"return_type": chosen})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Select the return this window collects" in page and "govuk-error-summary" in page
+    assert "<script>alert(1)</script>" not in page
+
+
+def test_continue_with_no_return_chosen_asks_for_one(admin_client):
+    response = admin_client.get("/admin/windows/new?continue=1")
+    assert response.status_code == 422
+    assert "Select the return this window collects" in response.get_data(as_text=True)
+
+
+def test_a_new_window_starts_with_its_returns_default_phases(admin_client):
+    from app.engine import registry
+    from app.engine.registry import ReturnType
+    from app.engine.scope import PhaseScope
+
+    secondary_only = ReturnType(key="phase_test", title="Secondary return (test)", summary="Only in the tests", scope=PhaseScope(["Secondary", "All-through"]))
+    registry.register(secondary_only)
+    try:
+        page = admin_client.get("/admin/windows/new?return_type=phase_test").get_data(as_text=True)
+    finally:
+        registry.unregister(secondary_only.key)
+    checked = re.findall(r'name="phases" type="checkbox" value="([^"]+)" checked', page)
+    assert checked == ["Secondary", "All-through"]
+    assert "Which phases are asked?" in page
