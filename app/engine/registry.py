@@ -79,6 +79,18 @@ class Step:
     capacity: str = RESPONDENT
 
 
+@dataclass(frozen=True)
+class DemoData:
+    """What the demo borough (`make run`) seeds for a type: its windows' title ("Self-evaluation",
+    giving "Self-evaluation, autumn 2026"), invented answers for a school in a year, the comments an
+    officer leaves by section on a return sent back, and the reasons given."""
+
+    window_title: str
+    answers: Callable[[Any, Any, int], dict]
+    comments: dict[str, str] = field(default_factory=dict)
+    return_reasons: tuple[str, ...] = ("Please check the answers and send the return again.",)
+
+
 def _no_sections(form_version: str, school: School | None, ret: Return | None) -> list[Section]:
     return []
 
@@ -115,6 +127,8 @@ class ReturnType:
     # The type's own notices that fall due: given the moment (an aware datetime), the
     # app.engine.notices.ScheduledNotice objects due by then; `flask notices send` sends each once.
     scheduled_notices: Callable[[Any], Iterable[Any]] | None = field(default=None, compare=False)
+    # Invented answers for the demo borough, if the type brings them.
+    demo: DemoData | None = field(default=None, compare=False)
     # Folders of templates and a blueprint, where the type has pages of its own.
     template_folder: str | None = None
     blueprint: Blueprint | None = field(default=None, compare=False)

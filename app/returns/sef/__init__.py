@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.engine.registry import ReturnType, Section
+from app.engine.registry import DemoData, ReturnType, Section
+from app.returns.sef import demo
 from app.returns.sef.framework import CURRENT, framework
 
 
@@ -42,4 +43,5 @@ RETURN_TYPE = SEF = ReturnType(
     sections=sef_sections,
     declaration="I confirm that this self-evaluation is accurate, that the headteacher and governors have seen it, and that it names no pupil.",
     template_folder=str(Path(__file__).parent / "templates"),
+    demo=DemoData("Self-evaluation", demo.answers, demo.COMMENTS, demo.RETURN_REASONS),
 )
