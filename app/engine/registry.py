@@ -194,6 +194,16 @@ def all_types() -> list[ReturnType]:
     return sorted(_TYPES.values(), key=lambda rt: rt.title)
 
 
+def visible_returns(user) -> Any:
+    """SQL over Return: every return, of any type, that its type's policy lets this user see. Every
+    list of returns filters with it, so no page filters returns in Python."""
+    from sqlalchemy import and_, false, or_
+
+    from app.models import Return
+
+    return or_(false(), *(and_(Return.return_type == kind.key, kind.policy.visible(user)) for kind in _TYPES.values()))
+
+
 def title_of(key: str) -> str:
     found = get(key)
     return found.title if found else "Return"

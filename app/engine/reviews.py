@@ -85,11 +85,10 @@ class QueueRow:
 def review_queue(user: User, return_type: str | None = None) -> list[QueueRow]:
     """Returns waiting on the council that this user may see (each type's policy, in SQL), the
     longest-waiting first (by their latest submission), in one query."""
-    kinds = [kind for kind in registry.all_types() if not return_type or kind.key == return_type]
-    waiting = or_(
-        false(),
-        *(and_(Return.return_type == kind.key, Return.state.in_(waiting_states(kind)), kind.policy.visible(user)) for kind in kinds),
-    )
+    waiting = or_(false(), *(and_(Return.return_type == kind.key, Return.state.in_(waiting_states(kind))) for kind in registry.all_types()))
+    waiting = and_(waiting, registry.visible_returns(user))
+    if return_type:
+        waiting = and_(waiting, Return.return_type == return_type)
     latest = (
         select(Submission.return_id, func.max(Submission.number).label("number"), func.max(Submission.submitted_at).label("submitted_at"))
         .group_by(Submission.return_id)

@@ -160,7 +160,7 @@ class SchoolReturn:
         return self.history[-1].transition.at if self.history else self.ret.updated_at
 
 
-def for_school_page(school: School, now: datetime | None = None) -> list[SchoolReturn]:
+def for_school_page(school: School, user: User, now: datetime | None = None) -> list[SchoolReturn]:
     """Every return of the school in every window, newest window first, each with its number of
     submissions and its history: three queries."""
     submission_counts = (
@@ -173,7 +173,7 @@ def for_school_page(school: School, now: datetime | None = None) -> list[SchoolR
         .join(CollectionWindow, CollectionWindow.id == Return.window_id)
         .outerjoin(submission_counts, submission_counts.c.return_id == Return.id)
         .outerjoin(WindowException, (WindowException.window_id == Return.window_id) & (WindowException.school_id == Return.school_id))
-        .where(Return.school_id == school.id)
+        .where(Return.school_id == school.id, registry.visible_returns(user))
         .order_by(CollectionWindow.opens_on.desc(), CollectionWindow.id.desc())
     ).all()
     if not rows:

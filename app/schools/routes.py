@@ -51,7 +51,7 @@ def render_school_page(school, *, details_form=None, successor_form=None, status
             users=school_service.users_of(school),
             successor=school_service.successor_of(school),
             predecessors=school_service.predecessors_of(school),
-            returns=school_returns.for_school_page(school),
+            returns=school_returns.for_school_page(school, current_user),
             state_labels=STATE_LABELS,
             viewer_is_council=current_user.is_council_staff,
             details_form=details_form,
