@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, CollectionWindow, Return, ReturnSection, ReturnTransition, Role, Submission
+from app.models import AuditEvent, CollectionWindow, Return, ReturnSection, Role, Submission
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SECTION_IN_PROGRESS, SECTION_TO_CHECK, SUBMITTED
 from app.engine import lifecycle
 from tests.conftest import csrf_token, sign_in
