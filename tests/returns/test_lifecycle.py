@@ -177,10 +177,23 @@ class TestLateAndOverdue:
         assert other.late is True
 
     def test_a_resubmission_after_returned_is_never_late(self, setting):
+        """Submission 2's own flag, not the return's: the return's is set by the first submission
+        only, so reading it could never see a resubmission wrongly marked late."""
         window, school, people = setting
         ret = in_state(RETURNED, window, school, people)
         lifecycle.perform(SUBMIT, ret, people["approver"], now=datetime.now(timezone.utc) + timedelta(days=60))
+        first, second = [row.submission for row in submissions_of(ret)]
+        assert (first.number, first.late, second.number, second.late) == (1, False, 2, False)
         assert ret.late is False
+
+    def test_a_late_first_submission_stays_late_and_its_resubmission_is_not(self, setting):
+        window, school, people = setting
+        ret = in_state(DRAFT, window, school, people)
+        lifecycle.perform(SUBMIT, ret, people["approver"], now=due_at(window.due_on) + timedelta(minutes=1))
+        lifecycle.perform(RETURN_FOR_CHANGES, ret, people["officer"], reason="Add evidence for attendance")
+        lifecycle.perform(SUBMIT, ret, people["approver"], now=due_at(window.due_on) + timedelta(days=5))
+        assert [(s.number, s.late) for s in [row.submission for row in submissions_of(ret)]] == [(1, True), (2, False)]
+        assert ret.late is True
 
     def test_one_schools_extension_moves_its_due_time(self, setting):
         window, school, people = setting

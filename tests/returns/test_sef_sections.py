@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, Role, Submission
+from app.models import AuditEvent, CollectionWindow, Return, ReturnSection, Role, Submission
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SECTION_IN_PROGRESS, SECTION_TO_CHECK, SUBMITTED
 from app.engine import lifecycle
 from app.engine.history import history_of, submissions_of
@@ -188,18 +188,36 @@ def stored(ret: Return, key: str) -> ReturnSection | None:
     return db.session.scalar(select(ReturnSection).where(ReturnSection.return_id == ret.id, ReturnSection.key == key))
 
 
-def fingerprint(ret: Return) -> tuple:
-    """Everything a request could change about a return."""
+# Audit events that are not a change made by the request under test: the record a refused request
+# keeps of its own refusal (a 404 from the permission gate, a refused CSRF token), and the sign-in of
+# a World's browser, which signs in over HTTP the first time it is used, often after `before`.
+NOT_A_CHANGE = ("permission_refused", "csrf_failed", "sign_in")
+# A sign-in also stamps the user's row; who may change users is tests/test_permissions.py's business.
+NOT_FINGERPRINTED = {"users"}
+
+
+def database_state() -> dict[str, list[tuple]]:
+    """Every row of every table (returns, sections, moves, submissions, comments, notes, step
+    answers, window exceptions, sent notices, audit events, and any table added later), not only
+    the return's own: a request that wrote to the wrong return, window or school must show too."""
     db.session.expire_all()
+    state = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in NOT_FINGERPRINTED:
+            continue
+        query = select(table).order_by(*table.primary_key.columns)
+        if table is AuditEvent.__table__:
+            query = query.where(AuditEvent.event.not_in(NOT_A_CHANGE))
+        state[table.name] = [tuple(row) for row in db.session.execute(query)]
+    return state
+
+
+def fingerprint(ret: Return) -> tuple:
+    """Everything a request could change about a return and beside it; the return's own state
+    first, so that a failed comparison reads plainly."""
+    state = database_state()
     row = db.session.get(Return, ret.id)
-    sections = db.session.execute(
-        select(ReturnSection.key, ReturnSection.version, ReturnSection.status, ReturnSection.answers)
-        .where(ReturnSection.return_id == ret.id)
-        .order_by(ReturnSection.key)
-    ).all()
-    transitions = db.session.scalar(select(func.count()).select_from(ReturnTransition).where(ReturnTransition.return_id == ret.id))
-    submissions = db.session.scalar(select(func.count()).select_from(Submission).where(Submission.return_id == ret.id))
-    return (row.state, row.assigned_to_id, [tuple(s) for s in sections], transitions, submissions)
+    return (row.state, row.assigned_to_id, state)
 
 
 def section_path(ret: Return, key: str, action: str = "") -> str:

@@ -18,6 +18,7 @@ from app.engine import lifecycle, reviews
 from app.engine.history import history_of, submissions_of
 from app.engine.lifecycle import SUBMIT, TAKE, LifecycleError
 from tests.conftest import sign_in
+from tests.returns.test_sef_sections import database_state
 from tests.review.conftest import TODAY, make_window, post
 
 
@@ -111,9 +112,10 @@ class TestTakeAndAssign:
         ret = setting.return_in(SUBMITTED)
         first, second = client_for(app, setting.officer), client_for(app, setting.colleague)
         assert post(first, f"/returns/{ret.id}/take").status_code == 303
-        transitions = count(ReturnTransition)
+        transitions, before = count(ReturnTransition), database_state()
         response = post(second, f"/returns/{ret.id}/take", {"next": "/review"})
         assert response.status_code == 303
+        assert database_state() == before  # a refusal, though a 303
         assert "Another officer has just taken this return" in text_of(second.get(response.headers["Location"]))
         db.session.refresh(ret)
         assert ret.assigned_to_id == setting.officer.id
@@ -140,8 +142,10 @@ class TestTakeAndAssign:
         client = client_for(app, setting.officer)
         lifecycle.perform(TAKE, ret, setting.colleague)  # meanwhile, a colleague takes it
         third = factory.user(Role.ADMIN, name="Pat Admin")
+        before = database_state()
         response = post(client, f"/returns/{ret.id}/assign", {"officer": str(third.id), "held_by": ""})
         assert response.status_code == 303
+        assert database_state() == before  # a refusal, though a 303
         assert "Another officer has just taken this return" in text_of(client.get(response.headers["Location"]))
         db.session.refresh(ret)
         assert ret.assigned_to_id == setting.colleague.id
@@ -160,9 +164,12 @@ class TestTakeAndAssign:
             "": "",
         }
         transitions = count(ReturnTransition)
-        response = post(client_for(app, setting.officer), f"/returns/{ret.id}/assign", {"officer": people[target]})
+        client = client_for(app, setting.officer)
+        before = database_state()
+        response = post(client, f"/returns/{ret.id}/assign", {"officer": people[target]})
         assert response.status_code == 422
         assert "Select an officer" in text_of(response)
+        assert database_state() == before
         db.session.refresh(ret)
         assert ret.assigned_to_id is None and count(ReturnTransition) == transitions
 
@@ -223,9 +230,10 @@ class TestReviewPage:
     def test_return_for_changes_needs_a_reason_and_stores_nothing_without_one(self, app, setting):
         ret = setting.return_in(SUBMITTED)
         client = client_for(app, setting.officer)
-        transitions = count(ReturnTransition)
+        transitions, before = count(ReturnTransition), database_state()
         response = post(client, f"/returns/{ret.id}/review", review_data(setting, "return", comment_inclusion="More on SEND", note="Hmm", reason="  "))
         assert response.status_code == 422
+        assert database_state() == before
         page = text_of(response)
         assert "govuk-error-summary" in page and "Enter the reason for returning it" in page
         assert "<title>Error:" in page
@@ -271,8 +279,10 @@ class TestReviewPage:
         client = client_for(app, setting.officer)
         page = text_of(client.get(f"/returns/{ret.id}/review"))
         assert 'name="decision"' not in page and "Reopen this return" in page
+        before = database_state()
         response = post(client, f"/returns/{ret.id}/review", review_data(setting, "return", reason="Again", comment_inclusion="x"))
         assert response.status_code == 409
+        assert database_state() == before
         db.session.refresh(ret)
         assert ret.state == ACCEPTED and count(SectionComment) == 0
 
@@ -281,8 +291,10 @@ class TestReviewPage:
         client = client_for(app, setting.officer)
         assert 'name="decision"' in text_of(client.get(f"/returns/{ret.id}/review"))
         lifecycle.perform(lifecycle.ACCEPT, ret, setting.colleague)  # meanwhile
+        before = database_state()
         response = post(client, f"/returns/{ret.id}/review", review_data(setting, "return", reason="Needs work", comment_inclusion="Typed with care"))
         assert response.status_code == 409
+        assert database_state() == before
         page = text_of(response)
         assert "no longer waiting for review (it is accepted)" in page and "govuk-error-summary" in page
         assert "Typed with care" in page and "Needs work" in page and 'id="unsaved"' in page
@@ -292,16 +304,20 @@ class TestReviewPage:
     def test_a_refused_decision_keeps_none_of_its_comments(self, setting):
         ret = setting.return_in(SUBMITTED)
         submission = db.session.scalar(select(Submission).where(Submission.return_id == ret.id))
+        before = database_state()
         with pytest.raises(LifecycleError, match="reason"):
             reviews.decide(lifecycle.RETURN_FOR_CHANGES, ret, submission, setting.officer, {"inclusion": "Kept?"}, "Note?", reason="")
+        assert database_state() == before
         assert count(SectionComment) == 0 and count(ReviewNote) == 0 and ret.state == SUBMITTED
 
     def test_comments_cannot_be_written_once_a_colleague_has_decided(self, setting):
         ret = setting.return_in(SUBMITTED)
         submission = db.session.scalar(select(Submission).where(Submission.return_id == ret.id))
         lifecycle.perform(lifecycle.ACCEPT, ret, setting.colleague)
+        before = database_state()
         with pytest.raises(reviews.ReviewError, match="no longer waiting"):
             reviews.save_review(ret, submission, setting.officer, {"inclusion": "Too late"}, "")
+        assert database_state() == before
         assert count(SectionComment) == 0
 
     def test_a_decision_refused_at_the_last_moment_is_shown_on_the_page(self, app, setting, monkeypatch):
@@ -311,8 +327,11 @@ class TestReviewPage:
             raise LifecycleError("Another officer has just decided on this return")
 
         monkeypatch.setattr(reviews.lifecycle, "perform", refused)
-        response = post(client_for(app, setting.officer), f"/returns/{ret.id}/review", review_data(setting, "accept", comment_inclusion="Typed with care"))
+        client = client_for(app, setting.officer)
+        before = database_state()
+        response = post(client, f"/returns/{ret.id}/review", review_data(setting, "accept", comment_inclusion="Typed with care"))
         assert response.status_code == 409
+        assert database_state() == before
         page = text_of(response)
         assert "govuk-error-summary" in page and "Another officer has just decided on this return" in page
         assert "Typed with care" in page  # nothing the officer typed is lost
@@ -348,8 +367,11 @@ class TestHostileInput:
 
     def test_a_comment_over_5000_characters_is_refused_and_nothing_stored(self, app, setting):
         ret = setting.return_in(SUBMITTED)
-        response = post(client_for(app, setting.officer), f"/returns/{ret.id}/review", review_data(setting, "return", comment_inclusion="x" * 5001, reason="Fine"))
+        client = client_for(app, setting.officer)
+        before = database_state()
+        response = post(client, f"/returns/{ret.id}/review", review_data(setting, "return", comment_inclusion="x" * 5001, reason="Fine"))
         assert response.status_code == 422
+        assert database_state() == before
         assert "must be 5,000 characters or fewer" in text_of(response)
         db.session.refresh(ret)
         assert ret.state == SUBMITTED and count(SectionComment) == 0
@@ -364,11 +386,14 @@ class TestHostileInput:
     def test_a_forged_or_missing_csrf_token_changes_nothing(self, app, setting, token, action):
         ret = setting.return_in(ACCEPTED if action == "reopen" else SUBMITTED)
         data = {"review": review_data(setting, "accept"), "take": {}, "assign": {"officer": str(setting.colleague.id)}, "reopen": {"reason": "Because"}}[action]
-        transitions = count(ReturnTransition)
-        response = post(client_for(app, setting.officer), f"/returns/{ret.id}/{action}", data, token=token)
+        state, transitions = ret.state, count(ReturnTransition)
+        client = client_for(app, setting.officer)
+        before = database_state()
+        response = post(client, f"/returns/{ret.id}/{action}", data, token=token)
         assert response.status_code == 400
+        assert database_state() == before
         db.session.refresh(ret)
-        assert ret.assigned_to_id is None and ret.state in (SUBMITTED, ACCEPTED) and count(ReturnTransition) == transitions
+        assert ret.assigned_to_id is None and ret.state == state and count(ReturnTransition) == transitions
 
     def test_an_unknown_decision_only_saves(self, app, setting):
         ret = setting.return_in(SUBMITTED)
@@ -386,8 +411,10 @@ class TestReopen:
         ret = setting.return_in(ACCEPTED)
         client = client_for(app, setting.officer)
         assert client.get(f"/returns/{ret.id}/reopen").status_code == 200
+        before = database_state()
         response = post(client, f"/returns/{ret.id}/reopen", {"reason": ""})
         assert response.status_code == 422 and "Enter why you are reopening this return" in text_of(response)
+        assert database_state() == before
         db.session.refresh(ret)
         assert ret.state == ACCEPTED
 
@@ -406,8 +433,10 @@ class TestReopen:
     def test_only_an_accepted_return_can_be_reopened(self, app, setting):
         ret = setting.return_in(SUBMITTED)
         client = client_for(app, setting.officer)
+        before = database_state()
         response = post(client, f"/returns/{ret.id}/reopen", {"reason": "Why not"})
         assert response.status_code == 303
+        assert database_state() == before  # a refusal, though a 303
         assert "Only an accepted return can be reopened" in text_of(client.get(response.headers["Location"]))
         db.session.refresh(ret)
         assert ret.state == SUBMITTED
@@ -423,12 +452,15 @@ class TestPermissions:
     ])
     def test_school_users_cannot_act_as_officers(self, app, setting, method, path):
         ret = setting.return_in(ACCEPTED if "reopen" in path else SUBMITTED)
+        state = ret.state
         client = client_for(app, setting.approver)  # even on their own school's return
         url = path.format(id=ret.id)
+        before = database_state()
         response = client.get(url) if method == "GET" else post(client, url, {"decision": "accept", "reason": "x", "officer": str(setting.approver.id)})
         assert response.status_code == 404
+        assert database_state() == before
         db.session.refresh(ret)
-        assert ret.state in (SUBMITTED, ACCEPTED) and ret.assigned_to_id is None
+        assert ret.state == state and ret.assigned_to_id is None
 
     @pytest.mark.parametrize("path", ["/returns/{id}/submissions/1", "/returns/{id}/compare", "/returns/{id}/compare?from=1&to=2"])
     def test_a_school_user_cannot_print_or_compare_another_schools_return(self, app, setting, path):
