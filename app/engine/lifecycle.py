@@ -230,6 +230,8 @@ def assign(ret: Return, officer: User, to_user: User | None, *, held_by_id: int 
     check(TAKE, officer, window, ret.school_id, ret)
     if to_user is None or not to_user.active or not to_user.is_council_staff:
         raise LifecycleError("Choose an officer or administrator whose account is active")
+    if capacity(to_user, ret.return_type, ret.school_id, ret) not in registry.get(ret.return_type).decided_by:
+        raise LifecycleError(f"{to_user.name} does not decide on this return, so it cannot be assigned to them")
     if ret.assigned_to_id == to_user.id:
         return ret  # already theirs: nothing changes, nothing to record
     now = now or utcnow()

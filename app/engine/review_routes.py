@@ -89,7 +89,7 @@ def take(return_id: int):
 def _assign_form(ret: Return, *, posted: bool = False) -> AssignReturnForm:
     form = AssignReturnForm() if posted else AssignReturnForm(formdata=None)
     form.officer.choices = [SelectChoice("", "Select an officer")] + [
-        SelectChoice(str(user.id), user.name + (" (you)" if user.id == current_user.id else "")) for user in reviews.council_staff()
+        SelectChoice(str(user.id), user.name + (" (you)" if user.id == current_user.id else "")) for user in reviews.council_staff(ret)
     ]
     if not posted:
         form.held_by.data = str(ret.assigned_to_id or "")

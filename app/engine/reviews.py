@@ -171,11 +171,13 @@ def sent_comments(submission: Submission, history: list[HistoryRow]) -> dict[str
     return {key: comment.text for key, comment in comments_on(submission).items() if comment.text.strip()}
 
 
-def council_staff() -> list[User]:
-    """Who a return can be assigned to: active officers and administrators."""
-    return list(
+def council_staff(ret: Return | None = None) -> list[User]:
+    """Who a return can be assigned to: active officers and administrators who decide on it (for
+    most returns, all of them; for some, one named officer)."""
+    staff = list(
         db.session.scalars(select(User).where(User.role.in_(("officer", "admin")), User.active.is_(True)).order_by(User.name, User.id))
     )
+    return staff if ret is None else [user for user in staff if may_decide(user, ret)]
 
 
 def waiting_states(return_type: ReturnType) -> tuple[str, ...]:

@@ -290,3 +290,25 @@ def test_visit_permission_matrix(app, party, submitted, case, role_index):
     assert response.status_code == expected, f"{role} {case.method} {path}: {response.status_code}, expected {expected}"
     if expected >= 400 or expected == SIGN_IN or case.method == "GET":
         assert fingerprint() == before, "a refused request (or a page view) changed nothing"
+
+
+def test_a_write_up_is_assigned_only_to_the_officer_who_decides_it(app, party, submitted):
+    decider, officer = party.people["decider"], party.people["officer"]
+    browser = Browser(app, decider)
+    page = browser.get(f"/returns/{submitted.id}/review").get_data(as_text=True)
+    choices = re.findall(r'<option value="(\d+)"', page)
+    assert choices == [str(decider.id)], "the assign list offers only the officers who may decide"
+    before = fingerprint()
+    refused = browser.post(f"/returns/{submitted.id}/assign", {"officer": str(officer.id), "held_by": ""})
+    assert refused.status_code == 422, "another officer is not a choice"
+    assert fingerprint() == before
+    assert browser.post(f"/returns/{submitted.id}/assign", {"officer": str(decider.id), "held_by": ""}).status_code == 303
+    db.session.refresh(submitted)
+    assert submitted.assigned_to_id == decider.id
+
+
+def test_the_engine_refuses_to_assign_a_write_up_to_an_officer_who_does_not_decide_it(party, submitted):
+    from app.engine import lifecycle
+
+    with pytest.raises(lifecycle.LifecycleError, match="does not decide"):
+        lifecycle.assign(submitted, party.people["decider"], party.people["officer"])
