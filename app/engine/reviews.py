@@ -7,6 +7,7 @@ accepted they are what was sent, and stay as they were.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -180,6 +181,20 @@ def council_staff(ret: Return | None = None) -> list[User]:
     return staff if ret is None else [user for user in staff if may_decide(user, ret)]
 
 
+@contextmanager
+def _all_or_nothing(ret: Return):
+    """A move with what goes with it (comments, a step's answers): refused, nothing of it is kept,
+    and the return is read afresh."""
+    savepoint = db.session.begin_nested()
+    try:
+        yield
+    except BaseException:
+        savepoint.rollback()
+        db.session.refresh(ret)
+        raise
+    savepoint.commit()
+
+
 def waiting_states(return_type: ReturnType) -> tuple[str, ...]:
     """The states in which a return of this type waits on the council: submitted, and after each of
     the type's own steps."""
@@ -219,17 +234,11 @@ def _keep_step_answers(submission: Submission, step: str, answers: dict, user: U
 def take_step(ret: Return, step: Step, user: User, answers: dict) -> Return:
     """A step the type adds after submission (a host's response), with its answers kept on the
     submission it answers: the lifecycle checks the capacity and the state; refused, nothing is kept."""
-    savepoint = db.session.begin_nested()
-    try:
+    with _all_or_nothing(ret):
         lifecycle.perform(step.key, ret, user)
         latest = db.session.scalar(select(Submission).where(Submission.return_id == ret.id).order_by(Submission.number.desc()).limit(1))
         _keep_step_answers(latest, step.key, answers, user)
         db.session.flush()
-    except BaseException:
-        savepoint.rollback()
-        db.session.refresh(ret)
-        raise
-    savepoint.commit()
     return ret
 
 
@@ -284,15 +293,9 @@ def decide(
     refused, nothing of it is kept."""
     if action not in (RETURN_FOR_CHANGES, ACCEPT):
         raise ReviewError("That is not a review decision")
-    savepoint = db.session.begin_nested()
-    try:
+    with _all_or_nothing(ret):
         save_review(ret, submission, officer, comments, note, checklist)
         lifecycle.perform(action, ret, officer, reason=reason)
-    except BaseException:
-        savepoint.rollback()
-        db.session.refresh(ret)
-        raise
-    savepoint.commit()
     return ret
 
 
