@@ -193,7 +193,6 @@ def _as_if_at(moment: datetime):
     """Seed history as it would have happened: the lifecycle and drafts read the clock through
     their own utcnow, which is set to `moment` here and put back afterwards."""
     from app.engine import drafts, lifecycle
-    from app.engine.history import submissions_of
 
     saved = lifecycle.utcnow, drafts.utcnow
     lifecycle.utcnow = drafts.utcnow = lambda: moment

@@ -14,13 +14,13 @@ from app.engine.forms import ReopenForm
 from app.engine.review_forms import ACCEPT as ACCEPT_DECISION, DECISIONS, RETURN, SAVE, AssignReturnForm, CompareForm, QueueFilterForm, review_form
 from app.htmx import redirect_after_post
 from app.models import CollectionWindow, Return, School, User
-from app.models.returns import ACCEPTED, STATE_LABELS, SUBMITTED
+from app.models.returns import ACCEPTED
 from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, return_or_404
 from app.engine import registry
 from app.engine.display import answers_by_section
 from app.engine import lifecycle, reviews
 from app.engine.history import history_of, submissions_of
-from app.engine.lifecycle import ACTION_LABELS, LifecycleError
+from app.engine.lifecycle import LifecycleError
 from app.engine.reviews import ReviewError
 from app.engine.policy import EDITORS
 

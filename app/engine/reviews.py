@@ -19,7 +19,7 @@ from flask import has_request_context, request
 from app import audit
 from app.extensions import db
 from app.formatting import LONDON
-from app.models import CollectionWindow, Return, ReturnTransition, ReviewNote, School, SectionComment, StepAnswers, Submission, User
+from app.models import CollectionWindow, Return, ReviewNote, School, SectionComment, StepAnswers, Submission, User
 from app.models.returns import ACCEPTED, RETURNED, SUBMITTED
 from app.models.types import utcnow
 from app.engine.display import AnswerRow, SectionAnswers, answers_by_section

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.engine.forms import StartReturnForm, SubmitReturnForm, entry_answers
 from app.htmx import redirect_after_post
 from app.models import CollectionWindow, Return, Role, School, User
-from app.models.returns import RETURNED, SECTION_LABELS, STATE_LABELS, SUBMITTED
+from app.models.returns import RETURNED, SECTION_LABELS, SUBMITTED
 from app.models.types import utcnow
 from app.permissions import EVERY_ROLE, allow, own_school_or_404, return_or_404
 from app.engine import registry

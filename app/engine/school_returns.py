@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.formatting import LONDON
-from app.models import CollectionWindow, Return, ReturnTransition, School, Submission, User, WindowException
+from app.models import CollectionWindow, Return, School, Submission, User, WindowException
 from app.models.types import utcnow
 from app.engine import registry
 from app.engine.history import HistoryRow, histories_of

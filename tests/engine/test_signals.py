@@ -12,7 +12,7 @@ from app.engine import lifecycle
 from app.engine.history import submissions_of
 from app.engine.signals import return_moved
 from app.extensions import db
-from app.models import Return, ReturnSection, Role, SectionComment
+from app.models import Return, ReturnSection, SectionComment
 from tests.returns.test_sef_sections import VALID_JSON, World
 
 

@@ -15,7 +15,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
 from sqlalchemy import false, or_, select, true
 from wtforms import IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from app.engine.forms import SectionForm, long_text
 from app.engine.policy import APPROVER, AUTHOR, DECIDER, READER, RESPONDENT, Policy

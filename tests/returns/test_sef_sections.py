@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import AuditEvent, CollectionWindow, Return, ReturnSection, Role, Submission
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SECTION_IN_PROGRESS, SECTION_TO_CHECK, SUBMITTED
 from app.engine import lifecycle
-from app.engine.history import history_of, submissions_of
+from app.engine.history import submissions_of
 from tests.conftest import csrf_token, sign_in
 
 TODAY = date.today()

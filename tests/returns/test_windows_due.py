@@ -13,7 +13,7 @@ import pytest
 from app.extensions import db
 from app.models import Role, WindowException
 from app.engine import lifecycle
-from app.engine.history import history_of, submissions_of
+from app.engine.history import submissions_of
 from tests.returns.test_sef_sections import World, make_window
 
 UTC = timezone.utc
