@@ -204,6 +204,18 @@ def visible_returns(user) -> Any:
     return or_(false(), *(and_(Return.return_type == kind.key, kind.policy.visible(user)) for kind in _TYPES.values()))
 
 
+def all_state_labels() -> dict[str | None, str]:
+    """How every state of every type reads, for pages that list returns of several types."""
+    labels: dict[str | None, str] = {}
+    for kind in _TYPES.values():
+        labels.update(kind.state_labels)
+    if not labels:
+        from app.models.returns import STATE_LABELS
+
+        labels.update(STATE_LABELS)
+    return labels
+
+
 def title_of(key: str) -> str:
     found = get(key)
     return found.title if found else "Return"

@@ -9,7 +9,7 @@ from app.exports import csv_response
 from app.forms.schools import SchoolDetailsForm, SchoolFilterForm, SuccessorForm
 from app.htmx import render_page_or_fragment
 from app.models import Role
-from app.models.returns import STATE_LABELS
+from app.engine import registry
 from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, own_school_or_404, school_or_404
 from app.engine import school_returns
 from app.services import schools as school_service
@@ -28,7 +28,7 @@ def home():
         colleagues=school_service.users_of(school),
         windows=school_returns.for_school_home(school, current_user),
         others=school_returns.for_other_schools(current_user),
-        state_labels=STATE_LABELS,
+        state_labels=registry.all_state_labels(),
     )
 
 
@@ -52,7 +52,7 @@ def render_school_page(school, *, details_form=None, successor_form=None, status
             successor=school_service.successor_of(school),
             predecessors=school_service.predecessors_of(school),
             returns=school_returns.for_school_page(school, current_user),
-            state_labels=STATE_LABELS,
+            state_labels=registry.all_state_labels(),
             viewer_is_council=current_user.is_council_staff,
             details_form=details_form,
             successor_form=successor_form,
