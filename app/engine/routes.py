@@ -57,12 +57,11 @@ def _window_for_school_or_404(window_id: int, school: School) -> CollectionWindo
     return window
 
 
-def _approvers(school_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(User.school_id == school_id, User.approver.is_(True), User.active.is_(True)).order_by(User.name)
-        )
-    )
+def _approvers(ret: Return) -> list[User]:
+    """Who may submit this return: its type's policy says (the school's own approvers for a
+    self-evaluation; the visiting school's for a write-up about another school)."""
+    people = db.session.scalars(registry.get(ret.return_type).policy.people(ret, (APPROVER,)))
+    return sorted(people, key=lambda person: (person.name, person.id))
 
 
 def _editable(ret: Return) -> str | None:
@@ -149,7 +148,7 @@ def overview(return_id: int):
         submissions=[row.submission for row in submissions],
         history=history,
         action_labels=lifecycle.action_labels(kind),
-        approvers=_approvers(ret.school_id),
+        approvers=_approvers(ret),
         due_on=window_service.school_due_on(window, lifecycle.window_exception(window, ret.school_id)),
         overdue=lifecycle.is_overdue(ret, window, ret.school_id),
         state_labels=kind.state_labels,
@@ -184,7 +183,9 @@ def step(return_id: int, step_key: str):
                 db.session.rollback()
                 problem = error.message
             else:
-                flash(f"{step.label}: the {kind.title.lower()} has moved on", "success")
+                following = kind.next_step(ret.state)
+                then = f"Next: {following.title.lower()}." if following else "The officer who decides on it has been told."
+                flash(f"Thank you: ‘{step.title}’ is done and cannot be changed now. {then}", "success")
                 return redirect_after_post(url_for("returns.overview", return_id=ret.id))
     sections = answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {}, ret) if latest else []
     error_list = (_error_list(form) if form is not None else []) + ([{"text": problem, "href": "#step-form"}] if problem else [])
@@ -548,7 +549,7 @@ def check(return_id: int):
             incomplete=drafts.incomplete(states),
             answers=answers_by_section(ret.return_type, ret.form_version, school, working, ret),
             blocked=_editable(ret),
-            approvers=_approvers(ret.school_id),
+            approvers=_approvers(ret),
             section_labels=SECTION_LABELS,
         ),
         422 if form.errors else 200,

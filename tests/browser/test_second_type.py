@@ -315,12 +315,6 @@ def test_the_write_up_and_the_response_without_javascript(browser, live_server, 
             context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="routes.overview and routes.check name the approvers of the school the return is about "
-    "(_approvers(ret.school_id)), not those who may submit it under the type's policy: the visitors' "
-    "member of staff is told the host's head teacher will sign their write-up off",
-)
 def test_the_visitors_are_told_who_at_their_own_school_signs_the_write_up_off(page, live, visit):
     """A completed write-up drafted by the visiting school's member of staff: the sign-off names
     the visiting school's head (Aisha Rahman), never the host's (Daniel Mensah)."""

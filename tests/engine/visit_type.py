@@ -111,7 +111,8 @@ class VisitPolicy(Policy):
     def people(self, ret, capacities):
         rules = []
         if AUTHOR in capacities or APPROVER in capacities:
-            rules.append((User.role == Role.SCHOOL.value) & (User.school_id == self.visits.authors.get(ret.school_id)))
+            rule = (User.role == Role.SCHOOL.value) & (User.school_id == self.visits.authors.get(ret.school_id))
+            rules.append(rule if AUTHOR in capacities else rule & User.approver.is_(True))
         if RESPONDENT in capacities:
             rules.append((User.role == Role.SCHOOL.value) & (User.school_id == ret.school_id))
         if DECIDER in capacities:
