@@ -66,6 +66,17 @@ class Query:
 
 
 @dataclass(frozen=True)
+class FactValue:
+    """One typed value a type draws from a submission for the officers' views (app.models.Fact):
+    a self-evaluated grade, a priority's LA tag (with the row it belongs to)."""
+
+    key: str
+    text: str | None = None
+    number: float | None = None
+    row_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     """A move between submission and the decision, taken in one capacity with a form of its own
     (a host school's response to a peer review). It moves the return to `state`."""
@@ -122,6 +133,9 @@ class ReturnType:
     # Values derived from a section's answers, and soft checks on them.
     derive: Callable[[Section, dict], list[Derived]] = field(default=_nothing, compare=False)
     queries: Callable[[Section, dict], list[Query]] = field(default=_nothing, compare=False)
+    # The typed values the officers' views read, drawn from a submission's answers (by section) in
+    # its own form version: written by the engine in the transaction of every move.
+    facts: Callable[[dict, str], list[FactValue]] = field(default=lambda answers, form_version: [], compare=False)
     # Whether opening a return's answers is written to the audit trail (mental-health plans).
     audit_reads: bool = False
     # The type's own notices that fall due: given the moment (an aware datetime), the

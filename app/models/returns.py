@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
+
+# Answers: JSONB on PostgreSQL (compact, comparable, indexable), JSON elsewhere.
+ANSWERS = JSON().with_variant(JSONB(), "postgresql")
 
 DRAFT, SUBMITTED, RETURNED, ACCEPTED = "draft", "submitted", "returned", "accepted"
 STATES = (DRAFT, SUBMITTED, RETURNED, ACCEPTED)
@@ -62,7 +66,7 @@ class ReturnSection(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
     key: Mapped[str] = mapped_column(String(40))
-    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    answers: Mapped[dict] = mapped_column(ANSWERS, default=dict)
     version: Mapped[int] = mapped_column(default=1)
     status: Mapped[str] = mapped_column(String(16), default=SECTION_IN_PROGRESS)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -78,7 +82,7 @@ class Submission(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
     number: Mapped[int]  # 1 for the first submission, 2 after the first return for changes, ...
-    answers: Mapped[dict] = mapped_column(JSON)
+    answers: Mapped[dict] = mapped_column(ANSWERS)
     form_version: Mapped[str] = mapped_column(String(40))
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -150,7 +154,7 @@ class StepAnswers(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     step: Mapped[str] = mapped_column(String(40))
-    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    answers: Mapped[dict] = mapped_column(ANSWERS, default=dict)
     by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -168,3 +172,30 @@ class SentNotice(db.Model):
     subject: Mapped[str] = mapped_column(String(80))  # what it is about: "window:12:school:5"
     due_on: Mapped[date]  # the date it is about (a due date, an opening date)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Fact(db.Model):
+    """One typed value from one submission (a self-evaluated grade, a priority's LA tag), written in
+    the transaction of each move from the type's facts(): what the officers' views read, instead of
+    JSON per request. `current` marks the latest submission of a return that is now waiting on the
+    council or accepted; `state` is that return's state, so views can keep to accepted returns."""
+
+    __tablename__ = "facts"
+    __table_args__ = (
+        Index("ix_facts_type_key_current", "return_type", "key", "current"),
+        Index("ix_facts_window_current", "window_id", "current"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("collection_windows.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    return_type: Mapped[str] = mapped_column(String(32))
+    form_version: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(120))  # "grade.inclusion", "priority.la_priority"
+    row_id: Mapped[str | None] = mapped_column(String(40))  # the list row it belongs to, if any
+    text_value: Mapped[str | None] = mapped_column(Text)
+    number_value: Mapped[float | None] = mapped_column(Float)
+    current: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(16))
