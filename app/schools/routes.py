@@ -12,6 +12,7 @@ from app.models import Role
 from app.engine import registry
 from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, own_school_or_404, school_or_404
 from app.engine import school_returns
+from app.services import golden_thread
 from app.services import schools as school_service
 from app.services.schools import SchoolFilter
 
@@ -44,6 +45,7 @@ def render_school_page(school, *, details_form=None, successor_form=None, status
     if current_user.is_admin:
         details_form = details_form or SchoolDetailsForm(data=details_form_data(school))
         successor_form = successor_form or SuccessorForm()
+    graded_years = golden_thread.sef_grades(school)
     return (
         render_template(
             "schools/school.html",
@@ -52,6 +54,8 @@ def render_school_page(school, *, details_form=None, successor_form=None, status
             successor=school_service.successor_of(school),
             predecessors=school_service.predecessors_of(school),
             returns=school_returns.for_school_page(school, current_user),
+            graded_years=graded_years,
+            grades_chart=golden_thread.grades_chart(school, graded_years),
             state_labels=registry.all_state_labels(),
             viewer_is_council=current_user.is_council_staff,
             details_form=details_form,
