@@ -23,7 +23,7 @@ COLOURS = ("#1d70b8", "#505a5f", "#00703c", "#4c2c92")
 TEXT, AXIS, GRID = "#0b0c0c", "#505a5f", "#b1b4b6"
 FONT = "arial, sans-serif"
 
-WIDTH = 440  # viewBox units; the SVG scales to its container (width 100%)
+WIDTH = 360  # viewBox units; the SVG scales to its container (width 100%), text with it
 PAD = 8
 LABEL_SIZE, VALUE_SIZE, SMALL_SIZE = 16, 14, 13
 LINE = 20  # height of one line of 16-unit text
@@ -232,12 +232,17 @@ class Chart:
 
         legend, y = self._legend(PAD)
         parts: list[str] = []
-        top = y
+        ticks = self._ticks(low, high)
         zero = x_of(min(max(0.0, low), high))
         for index, category in enumerate(self.categories):
             lines = wrap(category, LABEL_SIZE, WIDTH - 2 * PAD)
             parts.append(self._text_lines(lines, PAD, y + 15, LABEL_SIZE, font_weight="bold"))
             y += LINE * len(lines) + 4
+            top, bottom = y - 2, y + len(self.series) * (BAR + BAR_GAP) - BAR_GAP + 2
+            # Gridlines and the zero line span each group's bars only, never its label; the
+            # gridlines come first so the bars sit on them, the zero line last so it is their base.
+            for tick, _ in ticks:
+                parts.append(f'<line x1="{_num(x_of(tick))}" y1="{_num(top)}" x2="{_num(x_of(tick))}" y2="{_num(bottom)}" stroke="{GRID}" stroke-width="1"/>')
             for number, series in enumerate(self.series):
                 value = series.values[index]
                 text = series.label(index, self.missing)
@@ -257,23 +262,18 @@ class Chart:
                     else:
                         parts.append(f'<text x="{_num(left + width + 4)}" y="{_num(middle)}" font-size="{VALUE_SIZE}">{_text(text)}</text>')
                 y += BAR + BAR_GAP
+            parts.append(f'<line x1="{_num(zero)}" y1="{_num(top)}" x2="{_num(zero)}" y2="{_num(bottom)}" stroke="{TEXT}" stroke-width="1.5"/>')
             y += GROUP_GAP
-        bottom = y - GROUP_GAP
-        grid = []
-        for tick, label in self._ticks(low, high):
-            x = x_of(tick)
-            grid.append(f'<line x1="{_num(x)}" y1="{_num(top)}" x2="{_num(x)}" y2="{_num(bottom)}" stroke="{GRID}" stroke-width="1"/>')
-            if label:
-                grid.append(f'<text x="{_num(x)}" y="{_num(bottom + 16)}" font-size="{SMALL_SIZE}" text-anchor="middle" fill="{AXIS}">{_text(label)}</text>')
-        # The zero line is drawn over the bars' ends, so negative and positive bars share a base.
-        grid_after = [f'<line x1="{_num(zero)}" y1="{_num(top)}" x2="{_num(zero)}" y2="{_num(bottom)}" stroke="{TEXT}" stroke-width="1.5"/>']
-        y = bottom + (LINE + 4 if any(label for _, label in self._ticks(low, high)) else 6)
+        y -= GROUP_GAP
+        labelled = [(tick, label) for tick, label in ticks if label]
+        for tick, label in labelled:
+            parts.append(f'<text x="{_num(x_of(tick))}" y="{_num(y + 16)}" font-size="{SMALL_SIZE}" text-anchor="middle" fill="{AXIS}">{_text(label)}</text>')
+        y += LINE + 4 if labelled else 6
         if self.value_axis:
             lines = wrap(self.value_axis, SMALL_SIZE, WIDTH - 2 * PAD)
-            grid_after.append(self._text_lines(lines, PAD, y + 12, SMALL_SIZE, fill=AXIS))
+            parts.append(self._text_lines(lines, PAD, y + 12, SMALL_SIZE, fill=AXIS))
             y += LINE * len(lines)
-        # Gridlines first, so the bars sit on top of them.
-        return legend + grid + parts + grid_after, y + PAD
+        return legend + parts, y + PAD
 
     @staticmethod
     def _dash(index: int) -> str:
