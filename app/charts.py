@@ -170,7 +170,7 @@ class Chart:
         height = max(height, LINE)
         parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" class="gt-chart__svg" width="100%" viewBox="0 0 {WIDTH} {_num(height)}"'
-            f' role="img" aria-labelledby="{self.id}-title {self.id}-desc" font-family="{FONT}" fill="{TEXT}">',
+            f' role="img" aria-labelledby="{self.id}-title" aria-describedby="{self.id}-desc" font-family="{FONT}" fill="{TEXT}">',
             f'<title id="{self.id}-title">{_text(self.title)}</title>',
             f'<desc id="{self.id}-desc">{_text(self.described())}</desc>',
             "<defs>",
@@ -248,7 +248,16 @@ class Chart:
                 text = series.label(index, self.missing)
                 middle = y + BAR / 2 + VALUE_SIZE * 0.35
                 if value is None:
-                    parts.append(f'<text x="{_num(zero + 4)}" y="{_num(middle)}" font-size="{VALUE_SIZE}" fill="{AXIS}">{_text(series.name)}: {_text(text)}</text>')
+                    # Said in words beside the base line, on whichever side has room for them.
+                    words = f"{series.name}: {text}"
+                    room = _width_of(words, VALUE_SIZE)
+                    if zero + 4 + room <= WIDTH - PAD:
+                        where = f'x="{_num(zero + 4)}"'
+                    elif zero - 4 - room >= PAD:
+                        where = f'x="{_num(zero - 4)}" text-anchor="end"'
+                    else:
+                        where = f'x="{PAD}"'
+                    parts.append(f'<text {where} y="{_num(middle)}" font-size="{VALUE_SIZE}" fill="{AXIS}">{_text(words)}</text>')
                 else:
                     end = x_of(min(max(value, low), high))
                     left, width = min(zero, end), abs(end - zero)
@@ -310,16 +319,26 @@ class Chart:
         parts.append(f'<line x1="{_num(left)}" y1="{_num(base)}" x2="{_num(right)}" y2="{_num(base)}" stroke="{TEXT}" stroke-width="1.5"/>')
         for number, series in enumerate(self.series):
             colour = COLOURS[number % len(COLOURS)]
-            points = [(x_of(i), y_of(value)) for i, value in enumerate(series.values) if value is not None]
-            if len(points) > 1:
-                path = " ".join(f"{_num(x)},{_num(y)}" for x, y in points)
-                parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{self._dash(number)}/>')
+            # A missing value breaks the line: joining its neighbours would draw a figure nobody gave.
+            runs: list[list[tuple[float, float]]] = [[]]
+            for i, value in enumerate(series.values):
+                if value is None:
+                    runs.append([])
+                else:
+                    runs[-1].append((x_of(i), y_of(value)))
+            for run in runs:
+                if len(run) > 1:
+                    path = " ".join(f"{_num(x)},{_num(y)}" for x, y in run)
+                    parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{self._dash(number)}/>')
             for i, value in enumerate(series.values):
                 if value is None:
                     continue
                 x, y = x_of(i), y_of(value)
                 parts.append(self._marker(number, x, y, f' class="gt-chart__point" data-value="{_num(value)}"'))
-                below = number % 2 == 1
+                # The highest point of a category is labelled above it, the others below, so two
+                # series' labels do not sit on each other.
+                others = [other.values[i] for other in self.series if other is not series and other.values[i] is not None]
+                below = bool(others) and (value < max(others) or (value == max(others) and number > 0))
                 parts.append(
                     f'<text x="{_num(x)}" y="{_num(y + 20 if below else y - 9)}" font-size="{SMALL_SIZE}" text-anchor="middle">{_text(series.label(i, self.missing))}</text>'
                 )

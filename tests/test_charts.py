@@ -47,7 +47,7 @@ def assert_clean(root: ET.Element) -> None:
     assert root.tag == f"{SVG}svg"
     assert root.get("role") == "img" and root.get("width") == "100%" and root.get("viewBox", "").startswith("0 0 ")
     assert root.find(f"{SVG}title") is not None and root.find(f"{SVG}desc") is not None
-    title_id, desc_id = root.get("aria-labelledby").split()
+    title_id, desc_id = root.get("aria-labelledby"), root.get("aria-describedby")
     assert root.find(f"{SVG}title").get("id") == title_id and root.find(f"{SVG}desc").get("id") == desc_id
     for element in root.iter():
         assert "style" not in element.attrib, element.tag
@@ -201,3 +201,22 @@ def test_a_line_chart_puts_one_point_per_value_in_proportion():
 def test_a_series_without_one_value_per_category_is_refused():
     with pytest.raises(ValueError):
         Chart(title="T", category_heading="C", categories=("A", "B"), series=(Series("S", (1,)),))
+
+
+def test_a_missing_value_breaks_the_line_rather_than_joining_its_neighbours():
+    chart = Chart(kind="line", title="T", category_heading="Year", categories=("1", "2", "3", "4"), series=(Series("S", (1, None, 3, 4)),))
+    lines = [line.get("points") for line in parse(chart).iter(f"{SVG}polyline")]
+    assert len(lines) == 1 and len(lines[0].split()) == 2  # 3 and 4 joined; 1 stands alone
+
+
+def test_words_for_a_missing_value_stay_inside_the_drawing_whichever_side_has_room():
+    chart = Chart(
+        title="Progress 8", category_heading="Year", categories=("2024",),
+        series=(Series("Progress 8", (0.5,)), Series("Disadvantaged pupils", (None,))), minimum=-1, maximum=0.1,
+    )
+    root = parse(chart)
+    width = float(root.get("viewBox").split()[2])
+    (missing,) = [text for text in root.iter(f"{SVG}text") if "".join(text.itertext()) == "Disadvantaged pupils: No value"]
+    x, length = float(missing.get("x")), len("Disadvantaged pupils: No value") * 14 * 0.56
+    start = x - length if missing.get("text-anchor") == "end" else x
+    assert 0 <= start and start + length <= width
