@@ -173,8 +173,8 @@ class _Sheet:
 
     def write(self, row: int, col: int, value: Cell) -> None:
         sheet = self.sheet
-        if value is None:
-            return
+        if value is None or value == "":
+            return  # an empty cell, as in the CSV
         if isinstance(value, str):
             sheet.write_string(row, col, neutralise(value))
         elif isinstance(value, bool):
@@ -242,18 +242,12 @@ def xlsx_response(table: Table) -> Response:
     except BaseException:
         file.close()
         raise
-    body = wrap_file(request.environ, file, buffer_size=CHUNK) if has_request_context() else _file_chunks(file)
+    # Chunks of the file (or the server's sendfile, where it has one); the file closes, and so
+    # goes, once sent or when the client gives up.
+    body = wrap_file(request.environ, file, buffer_size=CHUNK)
     response = Response(body, mimetype=XLSX_TYPE, direct_passthrough=True)
     response.content_length = size
     return _as_download(response, f"{table.file_stem}.xlsx")
-
-
-def _file_chunks(file) -> Iterator[bytes]:
-    try:
-        while chunk := file.read(CHUNK):
-            yield chunk
-    finally:
-        file.close()
 
 
 # --- Both ---------------------------------------------------------------------------------------
