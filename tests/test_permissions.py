@@ -46,6 +46,7 @@ CASES = [
     Case("account.turn_off_mfa", "POST", None, (SIGN_IN, 303, 303, 303)),
     Case("audit_log.events", "GET", None, (SIGN_IN, 404, 404, 200)),
     Case("audit_log.export", "GET", None, (SIGN_IN, 404, 404, 200)),
+    Case("audit_log.export_xlsx", "GET", None, (SIGN_IN, 404, 404, 200)),
     Case("auth.sign_in", "GET", None, (200, 302, 302, 302)),
     # A signed-in user posting the sign-in form is sent home; anonymous with no details gets errors.
     Case("auth.sign_in", "POST", None, (422, 302, 302, 302)),
@@ -62,6 +63,7 @@ CASES = [
     Case("schools.school_page", "GET", "missing_school", (SIGN_IN, 404, 404, 404)),
     Case("schools.schools", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("schools.export_schools", "GET", None, (SIGN_IN, 404, 200, 200)),
+    Case("schools.export_schools_xlsx", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("admin.import_schools", "GET", None, (SIGN_IN, 404, 404, 200)),
     # Posted with no file: the admin gets the form's errors; nobody else gets anywhere.
     Case("admin.import_schools_upload", "POST", None, (SIGN_IN, 404, 404, 422)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
-from app.exports import csv_response
+from app.exports import Table, csv_response, xlsx_response
 from app.forms.schools import SchoolDetailsForm, SchoolFilterForm, SuccessorForm
 from app.htmx import render_page_or_fragment
 from app.models import Role
@@ -98,16 +98,29 @@ def schools():
     )
 
 
+def _schools_table() -> Table:
+    """The register as the filter in the URL shows it, every matching school, for download."""
+    _, criteria = _school_filter()
+
+    def rows():
+        for s in school_service.all_matching(criteria):
+            yield (s.urn, s.name, s.phase, s.establishment_type, s.trust_name, s.statutory_low_age, s.statutory_high_age,
+                   s.postcode, s.status)
+
+    return Table(
+        "Schools",
+        ["URN", "Name", "Phase", "Type", "Trust", "Lowest age", "Highest age", "Postcode", "Status"],
+        rows(),
+    )
+
+
 @bp.route("/schools/export.csv")
 @allow(*COUNCIL_STAFF)
 def export_schools():
-    _, criteria = _school_filter()
-    rows = (
-        (s.urn, s.name, s.phase, s.establishment_type, s.trust_name, s.statutory_low_age, s.statutory_high_age, s.postcode, s.status)
-        for s in school_service.all_matching(criteria)
-    )
-    return csv_response(
-        "schools.csv",
-        ["URN", "Name", "Phase", "Type", "Trust", "Lowest age", "Highest age", "Postcode", "Status"],
-        rows,
-    )
+    return csv_response(_schools_table())
+
+
+@bp.route("/schools/export.xlsx")
+@allow(*COUNCIL_STAFF)
+def export_schools_xlsx():
+    return xlsx_response(_schools_table())

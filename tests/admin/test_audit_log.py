@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
+from app.formatting import LONDON
 from app.models import AuditEvent, Role
 from app.models.types import utcnow
 from tests.conftest import csrf_token
@@ -52,12 +57,35 @@ def test_the_export_is_a_csv(admin_client, trail):
     text = response.get_data(as_text=True)
     assert response.mimetype == "text/csv"
     assert "Sign-in failed" in text and "Account locked" not in text
+    assert re.fullmatch(r'attachment; filename="audit-trail-\d{4}-\d{2}-\d{2}\.csv"', response.headers["Content-Disposition"])
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_export_as_excel_holds_the_same_events(admin_client, trail):
+    from tests.test_exports import read_csv, read_xlsx
+
+    query = {"person": "evil.example"}
+    rows = read_csv(admin_client.get("/admin/audit/export.csv", query_string=query).data)
+    response = admin_client.get("/admin/audit/export.xlsx", query_string=query)
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert re.fullmatch(r'attachment; filename="audit-trail-\d{4}-\d{2}-\d{2}\.xlsx"', response.headers["Content-Disposition"])
+    cells = [list(row) for row in read_xlsx(response.data).iter_rows(values_only=True)]
+    assert rows[0] == cells[0] and rows[0][0] == "Time (UK)"
+    assert len(rows) == len(cells) == 2
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "sign_in_failed"))
+    when = event.occurred_at.astimezone(LONDON)
+    assert rows[1] == [when.isoformat(sep=" ", timespec="seconds"), "Sign-in failed", "", "", "<script>x</script>@evil.example",
+                       "203.0.113.9", "POST /sign-in", ""]
+    # A workbook keeps a time as a fraction of a day: the same instant, in London time, to within a millisecond.
+    assert abs(cells[1][0] - when.replace(tzinfo=None)) < timedelta(milliseconds=1)
+    assert cells[1][1:] == ["Sign-in failed", None, None, "<script>x</script>@evil.example", "203.0.113.9", "POST /sign-in", None]
 
 
 def test_the_trail_is_for_administrators_only(officer_client, school_client):
     for client in (officer_client, school_client):
         assert client.get("/admin/audit").status_code == 404
         assert client.get("/admin/audit/export.csv").status_code == 404
+        assert client.get("/admin/audit/export.xlsx").status_code == 404
 
 
 def test_security_txt(client, app):

@@ -60,6 +60,26 @@ def test_filters_are_kept_in_the_form_and_the_links(officer_client, register):
     assert 'value="academy"' in page
     assert '<option value="Secondary" selected>' in page
     assert "/schools/export.csv?q=academy&amp;phase=Secondary" in page
+    assert "/schools/export.xlsx?q=academy&amp;phase=Secondary" in page
+    assert ">Download as CSV</a>" in page and ">Download as Excel</a>" in page
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_the_downloads_hold_the_filtered_schools(officer_client, register, suffix):
+    from tests.test_exports import read_csv, read_xlsx
+
+    response = officer_client.get(f"/schools/export.{suffix}", query_string={"phase": "Secondary"})
+    assert response.status_code == 200
+    assert re.fullmatch(rf'attachment; filename="schools-\d{{4}}-\d{{2}}-\d{{2}}\.{suffix}"', response.headers["Content-Disposition"])
+    if suffix == "csv":
+        rows = read_csv(response.data)
+    else:
+        rows = [list(row) for row in read_xlsx(response.data).iter_rows(values_only=True)]
+    assert rows[0][:2] == ["URN", "Name"]
+    names = [row[1] for row in rows[1:]]
+    assert "Castlebrook Academy" in names and "St Mary's Church" not in " ".join(names)
+    ages = [row[5:7] for row in rows[1:]]
+    assert all(isinstance(age, int) for pair in ages for age in pair) if suffix == "xlsx" else all(a.isdigit() for pair in ages for a in pair)
 
 
 @pytest.mark.parametrize(
@@ -97,6 +117,7 @@ def test_query_count_does_not_grow_with_the_borough(officer_client, db, count_qu
 def test_school_users_cannot_reach_the_list(school_client):
     assert school_client.get("/schools").status_code == 404
     assert school_client.get("/schools/export.csv").status_code == 404
+    assert school_client.get("/schools/export.xlsx").status_code == 404
 
 
 class TestCouncilDetails:
