@@ -103,7 +103,7 @@ def _schools_table() -> Table:
     _, criteria = _school_filter()
 
     def rows():
-        for s in school_service.all_matching(criteria):
+        for s in school_service.each_matching(criteria):
             yield (s.urn, s.name, s.phase, s.establishment_type, s.trust_name, s.statutory_low_age, s.statutory_high_age,
                    s.postcode, s.status)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, or_, select
@@ -97,8 +99,11 @@ def search_schools(criteria: SchoolFilter, *, page: int = 1, per_page: int = 50)
     return SchoolPage(schools=list(schools), total=total, page=page, pages=pages)
 
 
-def all_matching(criteria: SchoolFilter) -> list[School]:
-    return list(db.session.scalars(_filtered(criteria).order_by(School.search_name, School.urn)))
+def each_matching(criteria: SchoolFilter) -> Iterator[School]:
+    """Every matching school, fetched a batch at a time: an export of the whole register never holds
+    it all in memory."""
+    stmt = _filtered(criteria).order_by(School.search_name, School.urn).execution_options(yield_per=500)
+    yield from db.session.scalars(stmt)
 
 
 def predecessors_of(school: School) -> list[School]:
