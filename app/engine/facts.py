@@ -77,7 +77,7 @@ def keep_facts(ret: Return, *, action: str, from_state: str | None, return_type:
             answers=submission.answers, form_version=submission.form_version, current=False, state=ret.state,
         )
         if rows:
-            db.session.execute(insert(Fact), rows)
+            db.session.execute(insert(Fact.__table__), rows)
         latest = submission.id  # known now: no need to look it up again
     counts = ret.state in current_states(return_type)
     db.session.execute(
@@ -114,7 +114,7 @@ def rebuild(batch_size: int = 500, progress: Callable[[int], None] | None = None
                 )
             )
         if rows:
-            db.session.execute(insert(Fact), rows)
+            db.session.execute(insert(Fact.__table__), rows)
             written += len(rows)
         if progress is not None:
             progress(len(batch))
