@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import Return, Submission
 from app.models.returns import ACCEPTED, Fact
 from app.engine import registry
-from app.engine.lifecycle import SUBMIT
+from app.engine.lifecycle import START, SUBMIT
 from app.engine.registry import FactValue, ReturnType
 from app.engine.reviews import waiting_states
 from app.engine.signals import return_moved
@@ -62,8 +62,8 @@ def keep_facts(ret: Return, *, action: str, from_state: str | None, return_type:
     marked with its state and whether they count now."""
     if return_type is None:
         return
-    if action != SUBMIT and from_state == ret.state:
-        return  # taking or assigning a return changes nothing the facts hold
+    if action == START or (action != SUBMIT and from_state == ret.state):
+        return  # a new return has no facts; taking or assigning one changes nothing they hold
     latest = select(Submission.id).where(Submission.return_id == ret.id).order_by(Submission.number.desc()).limit(1).scalar_subquery()
     if action == SUBMIT:
         submission = db.session.execute(

@@ -21,6 +21,7 @@ from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SUB
 from app.returns.sef import SEF, sef_sections
 from app.returns.sef.facts import sef_facts
 from tests.engine import visit_type
+from tests.engine.test_second_type import party, visit  # noqa: F401  (fixtures)
 from tests.returns.test_sef_sections import AREAS, VALID_JSON, World, make_window
 
 # The module, not the function of the same name that the package exports.
@@ -252,3 +253,29 @@ def test_a_move_s_statements_do_not_grow_with_the_number_of_facts(world, count_q
     assert few == many, (few, many)
     facts_of_many = db.session.scalar(select(Fact.id).where(Fact.key == "priority.la_priority", Fact.row_id == "30"))
     assert facts_of_many is not None
+
+
+def test_a_type_s_own_step_keeps_its_facts_current_with_the_step_s_state(party):
+    """The second test type (a response step, one named officer decides), given facts of its own."""
+    counted = replace(visit_type.RETURN_TYPE, facts=lambda answers, version: [FactValue("visit.sections", text=version, number=len(answers))])
+    registry.unregister(counted.key)
+    registry.register(counted)
+    people = party.people
+    ret = lifecycle.start(people["approver"], party.window, party.host, answers={"findings": {"working_well": "Reading"}})
+    lifecycle.perform(lifecycle.SUBMIT, ret, people["approver"])
+
+    def current() -> set[tuple]:
+        return {tuple(row) for row in db.session.execute(select(Fact.key, Fact.number_value, Fact.state).where(Fact.return_id == ret.id, Fact.current.is_(True)))}
+
+    assert current() == {("visit.sections", 1.0, SUBMITTED)}
+    lifecycle.perform("respond", ret, people["host"])
+    assert current() == {("visit.sections", 1.0, "responded")}, "waiting on the council after the host's step"
+    lifecycle.perform(lifecycle.RETURN_FOR_CHANGES, ret, people["decider"], reason="Say more")
+    assert current() == set()
+    lifecycle.perform(lifecycle.SUBMIT, ret, people["approver"])
+    lifecycle.perform("respond", ret, people["host"])
+    lifecycle.perform(lifecycle.ACCEPT, ret, people["decider"])
+    assert current() == {("visit.sections", 1.0, ACCEPTED)}
+    written = all_facts()
+    fact_writer.rebuild()
+    assert all_facts() == written
