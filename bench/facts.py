@@ -102,7 +102,6 @@ def generate(schools: int, seed: int = 7) -> dict:
 
     from app.extensions import db
     from app.models import CollectionWindow, Return, School, Submission, User
-    from app.models.returns import ReturnTransition  # noqa: F401  (the models are all loaded)
     from app.returns.sef.framework import CURRENT
 
     rng = random.Random(seed)
