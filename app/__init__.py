@@ -51,6 +51,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     # Notices listen for the signal the lifecycle sends after every move.
     from app.engine import notices  # noqa: F401
+    # Facts are kept right in the transaction of every move, from the same signal.
+    from app.engine import facts  # noqa: F401
 
     from app.cli import register_cli
 

@@ -1,4 +1,5 @@
-"""flask commands: seed-demo, create-admin, schools import, schools import-links, notices send."""
+"""flask commands: seed-demo, create-admin, schools import, schools import-links, notices send,
+returns rebuild-facts."""
 
 from __future__ import annotations
 
@@ -135,3 +136,19 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Sent {len(sent)} {'notice' if len(sent) == 1 else 'notices'}.")
 
     app.cli.add_command(notices)
+
+    returns = AppGroup("returns", help="Returns: the facts the officers' views read.")
+
+    @returns.command("rebuild-facts")
+    @click.option("--batch-size", default=500, show_default=True, help="Submissions read and written at a time.")
+    def rebuild_facts_command(batch_size: int) -> None:
+        """Write the facts table afresh from every submission's snapshot: safe to run again."""
+        from app.engine import facts
+
+        total = facts.submission_count()
+        with click.progressbar(length=total, label="Submissions") as bar:
+            written = facts.rebuild(batch_size, progress=bar.update)
+        db.session.commit()  # once: readers see the old table until the new one is whole
+        click.echo(f"Rebuilt the facts of {total:,} submissions: {written:,} facts.")
+
+    app.cli.add_command(returns)
