@@ -15,8 +15,7 @@ Then it times:
      accepted submission), and the one-window one in Python over the loaded snapshots (what a page
      would do if it read JSON per request): the baselines, measured in the same run.
 
-Each distribution is checked equal to its JSON baseline. Last, the facts queries again with a
-covering partial index that the schema does not have (to show whether it is worth adding). It prints median and p95 of each, and
+Each distribution is checked equal to its JSON baseline. It prints median and p95 of each, and
 each baseline as a ratio of the facts query. The database is dropped afterwards (--keep keeps it).
 
     .venv/bin/python bench/facts.py                 # 22,000 schools x 3 windows
@@ -27,7 +26,6 @@ each baseline as a ratio of the facts query. The database is dropped afterwards 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -172,7 +170,7 @@ def generate(schools: int, seed: int = 7) -> dict:
 # The distribution of self-grades per area: from facts, and the same from the JSON snapshots.
 
 # A window is of one type, so the facts query needs no filter on return_type (and one would stop an
-# index-only scan on the proposed index below).
+# index-only scan on the schema's covering partial index, ix_facts_current_window_key).
 FACTS_SQL = """
 SELECT window_id, key, text_value, count(*) FROM facts
 WHERE window_id = ANY(:windows) AND current AND state = 'accepted' AND key LIKE 'grade.%'
@@ -186,9 +184,6 @@ JOIN submissions s ON s.return_id = r.id
 CROSS JOIN LATERAL jsonb_each(s.answers) AS a
 WHERE r.window_id = ANY(:windows) AND r.state = 'accepted' AND r.return_type = 'sef' AND a.value ? 'grade'
 GROUP BY 1, 2, 3
-"""
-PROPOSED_INDEX = """
-CREATE INDEX ix_facts_bench_current_window_key ON facts (window_id, key, text_value, state) WHERE current
 """
 LOAD_SQL = """
 SELECT r.window_id, s.answers
@@ -304,16 +299,6 @@ def main(argv: list[str] | None = None) -> int:
                     print("  " + line("JSON snapshots loaded, counted in Python", python_runs, facts_runs))
                 target = "met" if percentile(facts_runs, 0.5) < 0.1 else "NOT met"
                 print(f"  Target (facts median under 100 ms): {target}")
-            # Not in the schema: what a covering partial index would give the same query, so the
-            # figures can decide whether migration 0008's indexes are enough at this size.
-            db.session.execute(text(PROPOSED_INDEX))
-            db.session.commit()
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.execute(text("VACUUM ANALYZE facts"))
-            print(f"With a proposed index ({PROPOSED_INDEX.split(' ON ')[1].strip()}), index-only:")
-            for label, windows in (("one window", one), ("three windows", three)):
-                indexed_runs, _ = timed(lambda: distribution(FACTS_SQL, windows), args.repeat)
-                print("  " + line(f"facts, {label}", indexed_runs))
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -183,7 +184,14 @@ class Fact(db.Model):
     __tablename__ = "facts"
     __table_args__ = (
         Index("ix_facts_type_key_current", "return_type", "key", "current"),
-        Index("ix_facts_window_current", "window_id", "current"),
+        # The officers' distributions read only current facts of some windows: covering and partial,
+        # so PostgreSQL answers them from the index alone (bench/facts.py measured 2x at 8,000 schools).
+        Index(
+            "ix_facts_current_window_key",
+            "window_id", "key", "text_value", "state",
+            postgresql_where=sql_text("current"),
+            sqlite_where=sql_text("current"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
