@@ -12,10 +12,15 @@ from app.models import School
 
 @dataclass(frozen=True)
 class AnswerRow:
-    key: str  # stable across submissions, for comparing
+    key: str  # stable across submissions, for comparing ("priorities.<row id>.title" in a list)
     label: str
     value: str
     field: str  # the top-level field name, for a "Change" link
+    # In a list of rows: which row ("priorities.<row id>"), its name now ("Priority 2") and the part
+    # of it this is ("Intended impact"; the list's own label for the row's main field).
+    row: str = ""
+    row_label: str = ""
+    part: str = ""
 
 
 # Where a section's answers keep the school's explanations of its queries: beside the answers,
