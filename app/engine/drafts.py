@@ -19,7 +19,7 @@ from app.models import CollectionWindow, Return, ReturnSection, School, Submissi
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SECTION_IN_PROGRESS, SECTION_TO_CHECK
 from app.models.types import utcnow
 from app.engine import registry
-from app.engine.forms import snapshot_answers
+from app.engine.display import snapshot_answers
 from app.engine.policy import EDITORS
 from app.engine.registry import Section
 from app.engine import lifecycle

@@ -28,7 +28,7 @@ from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_TO_CHECK, SUBMITTED
 from app.models.types import utcnow
 from app.engine import registry
-from app.engine.forms import ANSWERS_FORMAT, with_row_ids
+from app.engine.display import ANSWERS_FORMAT, with_row_ids
 from app.engine.policy import APPROVER, AUTHOR, EDITORS
 from app.engine.signals import return_moved
 from app.services import windows as window_service

@@ -22,8 +22,7 @@ from app.formatting import LONDON
 from app.models import CollectionWindow, Return, ReviewNote, School, SectionComment, StepAnswers, Submission, User
 from app.models.returns import ACCEPTED, RETURNED, SUBMITTED
 from app.models.types import utcnow
-from app.engine.display import AnswerRow, SectionAnswers, answers_by_section
-from app.engine.forms import ROWS_BY_POSITION, ROWS_WITH_IDS, snapshot_answers
+from app.engine.display import ROWS_BY_POSITION, ROWS_WITH_IDS, AnswerRow, SectionAnswers, answers_by_section, snapshot_answers
 from app.engine import lifecycle, registry
 from app.engine.registry import ReturnType, Step
 from app.engine.history import HistoryRow

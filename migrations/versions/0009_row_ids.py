@@ -1,7 +1,7 @@
 """Row ids: every list row of a working draft gets an id; submissions say how they keep their rows
 
 Snapshots are never changed: existing submissions are marked format 1 (rows by position) and are read
-through app.engine.forms.snapshot_answers, which gives their rows ids from their places. Working
+through app.engine.display.snapshot_answers, which gives their rows ids from their places. Working
 drafts (return_sections) are not snapshots: each row of each list in them gets "p1", "p2", ... by
 its place now, the same ids the adapter would give, so a draft and the snapshot it came from pair
 by place at the moment of the migration.

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Submission
 from app.engine import lifecycle, reviews
-from app.engine.forms import ROW_ID_PATTERN, RowForm, snapshot_answers
+from app.engine.display import ROW_ID_PATTERN, snapshot_answers
+from app.engine.forms import RowForm
 from app.engine.history import submissions_of
 from app.returns.sef.forms import PrioritiesForm
 from tests.returns.test_sef_sections import TODAY, VALID_JSON, World, make_window, priority_rows, save, section_path, stored, text

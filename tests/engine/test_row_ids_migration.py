@@ -16,7 +16,7 @@ from app import create_app
 from app.extensions import db
 from app.models import CollectionWindow, Return, Role, School, Submission, User
 from app.engine import registry
-from app.engine.forms import snapshot_answers
+from app.engine.display import snapshot_answers
 from tests.conftest import TEST_DATABASE_URL, _postgres_database_for_worker
 
 OLD_PRIORITIES = {
