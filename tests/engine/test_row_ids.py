@@ -168,9 +168,10 @@ def test_an_id_the_server_did_not_give_is_replaced_never_stored_as_sent(world, r
     ids = saved_ids(ret)
     assert len(set(ids)) == 3 and all(ROW_ID_PATTERN.fullmatch(row_id) for row_id in ids)
     assert forged not in ids
-    # Nor shown back on the page.
+    # Nor shown back on the page (the short ones could be any text on it).
     page = edit_page(world, ret)
-    assert forged[:40] not in page.replace('name="priorities-', "")
+    if len(forged) > 8:
+        assert forged[:40] not in page
 
 
 def test_a_signed_id_copied_onto_a_second_row_gives_that_row_a_fresh_one(world, ret):
@@ -361,3 +362,11 @@ def test_an_old_snapshot_displays_and_compares_with_a_new_one_by_position(world)
     assert "Priority number 4" in compare_page(world, ret)
     # The snapshot itself is unchanged by reading it.
     assert "id" not in db.session.get(Submission, first.id).answers["priorities"]["priorities"][0]
+
+
+def test_checking_a_row_id_as_a_field_is_not_a_500_nor_echoes_what_was_sent(world, ret):
+    name = "priorities-0-id"
+    response = world.browser().post(section_path(ret, "priorities", "validate") + f"?field={name}", {**priority_rows(3), name: "<i>forged</i>"}, htmx=True)
+    assert response.status_code in (200, 404)
+    assert "<i>forged</i>" not in text(response) and "&lt;i&gt;forged" not in text(response)
+    assert stored(ret, "priorities") is None
