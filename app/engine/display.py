@@ -53,6 +53,9 @@ def with_row_ids(answers, *, by_position: bool = False):
             row = with_row_ids(item, by_position=by_position)
             own = row.get(ROW_ID)
             row_id = own if (not by_position and is_row_id(own) and own not in seen) else f"p{number}"
+            while row_id in seen:  # a repeated id whose place's id is taken too: the next free place's
+                number += len(answers)
+                row_id = f"p{number}"
             seen.add(row_id)
             rows.append({**row, ROW_ID: row_id})
         return rows

@@ -89,8 +89,8 @@ def _signer() -> Signer:
 
 class RowIdField(HiddenField):
     """A row's id. The page carries it signed; what comes back is taken only if the signature is
-    ours and the id well formed. Anything else (missing, forged, copied from elsewhere, hostile
-    text) leaves the row without one, and its list gives it a fresh id."""
+    ours and the id well formed. Anything else (missing, made up, hostile text) leaves the row
+    without one, and its list gives it a fresh id, as it does a second row sent with the same id."""
 
     def process_data(self, value):
         self.data = value if is_row_id(value) else None

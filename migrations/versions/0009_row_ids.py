@@ -25,7 +25,8 @@ branch_labels = None
 depends_on = None
 
 
-# The engine's own rule, written out here so the migration means the same thing however the app changes.
+# The engine's own rule (app.engine.display.with_row_ids), written out here so the migration means
+# the same thing however the app changes later.
 ROW_ID = re.compile(r"p[0-9]{1,4}|[0-9a-f]{12}")
 
 
@@ -43,6 +44,9 @@ def _with_row_ids(value):
             row = _with_row_ids(item)
             own = row.get("id")
             row_id = own if isinstance(own, str) and ROW_ID.fullmatch(own) and own not in seen else f"p{number}"
+            while row_id in seen:
+                number += len(value)
+                row_id = f"p{number}"
             seen.add(row_id)
             rows.append({**row, "id": row_id})
         return rows

@@ -370,3 +370,14 @@ def test_checking_a_row_id_as_a_field_is_not_a_500_nor_echoes_what_was_sent(worl
     assert response.status_code in (200, 404)
     assert "<i>forged</i>" not in text(response) and "&lt;i&gt;forged" not in text(response)
     assert stored(ret, "priorities") is None
+
+
+def test_the_adapter_is_deterministic_and_never_repeats_an_id():
+    from app.engine.display import with_row_ids
+
+    answers = {"priorities": [{"id": "p2", "title": "a"}, {"id": "p2", "title": "b"}, {"title": "c"}, {"id": "<b>", "title": "d"}], "grade": "strong"}
+    given = with_row_ids(answers)
+    ids = [row["id"] for row in given["priorities"]]
+    assert len(set(ids)) == 4 and all(ROW_ID_PATTERN.fullmatch(row_id) for row_id in ids) and ids[0] == "p2"
+    assert with_row_ids(answers) == given and "id" not in answers["priorities"][2], "the same every time, and the answers themselves untouched"
+    assert [row["id"] for row in with_row_ids(given, by_position=True)["priorities"]] == ["p1", "p2", "p3", "p4"]
