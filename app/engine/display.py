@@ -3,19 +3,93 @@ version the answers were given under (so an old snapshot keeps its own labels)."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from uuid import uuid4
 
 from app.engine import registry
 from app.engine.registry import Derived, Query, Section
 from app.models import School
 
 
+# Row ids.
+#
+# Every row of a list answer keeps an id of its own in its JSON ("id"), so that a row stays the same
+# row however the list is edited, reordered or copied: compare pairs rows by it, and facts name it.
+# The forms give and check them (app/engine/forms.py, RowList); here is what one is, and how
+# answers that lack them (an old snapshot) are read.
+
+ROW_ID = "id"
+# What the server gives ("3f2a9c0b1d4e"), and "p1", "p2", ... for rows that had none (a snapshot from
+# before rows had ids, or a draft the migration gave ids by position). Hex has no "p": never alike.
+ROW_ID_PATTERN = re.compile(r"p[0-9]{1,4}|[0-9a-f]{12}")
+
+
+def new_row_id() -> str:
+    return uuid4().hex[:12]
+
+
+def is_row_id(value) -> bool:
+    return isinstance(value, str) and ROW_ID_PATTERN.fullmatch(value) is not None
+
+
+def with_row_ids(answers, *, by_position: bool = False):
+    """A copy of some answers in which every row of every list has an id: its own, else (or, with
+    by_position, always) "p1", "p2", ... from its place in the list. A second row with the same id
+    gets its place's id too. Deterministic, so the same answers always get the same ids.
+
+    Works on the JSON alone (any list of objects is a list answer; each object is a row), so it
+    serves for a whole snapshot, one section, and the migration's idea of the same."""
+    if isinstance(answers, dict):
+        return {key: with_row_ids(value, by_position=by_position) for key, value in answers.items()}
+    if isinstance(answers, list):
+        if not any(isinstance(item, dict) for item in answers):
+            return list(answers)
+        seen, rows = set(), []
+        for number, item in enumerate(answers, start=1):
+            if not isinstance(item, dict):
+                rows.append(item)
+                continue
+            row = with_row_ids(item, by_position=by_position)
+            own = row.get(ROW_ID)
+            row_id = own if (not by_position and is_row_id(own) and own not in seen) else f"p{number}"
+            while row_id in seen:  # a repeated id whose place's id is taken too: the next free place's
+                number += len(answers)
+                row_id = f"p{number}"
+            seen.add(row_id)
+            rows.append({**row, ROW_ID: row_id})
+        return rows
+    return answers
+
+
+# Submission.answers_format: how a snapshot's list rows are kept.
+ROWS_BY_POSITION = 1  # before rows had ids: a row is its place in the list
+ROWS_WITH_IDS = 2
+ANSWERS_FORMAT = ROWS_WITH_IDS  # what a submission made now is
+
+
+def snapshot_answers(submission, *, by_position: bool = False) -> dict:
+    """A submission's answers as the engine reads them today, whatever format they were frozen in:
+    the one way in for display, compare, print and starting from a previous return. The snapshot
+    itself is never changed. Rows of an old snapshot get ids from their places ("p1", "p2", ...);
+    by_position gives every row that id (for comparing with an old snapshot, where only places can
+    pair rows). Pages that show one snapshot may pass its answers as they are: a section form
+    loads them through with_row_ids, which gives an old snapshot's rows the same ids."""
+    old = (getattr(submission, "answers_format", None) or ROWS_BY_POSITION) < ROWS_WITH_IDS
+    return with_row_ids(submission.answers or {}, by_position=by_position or old)
+
+
 @dataclass(frozen=True)
 class AnswerRow:
-    key: str  # stable across submissions, for comparing
+    key: str  # stable across submissions, for comparing ("priorities.<row id>.title" in a list)
     label: str
     value: str
     field: str  # the top-level field name, for a "Change" link
+    # In a list of rows: which row ("priorities.<row id>"), its name now ("Priority 2") and the part
+    # of it this is ("Intended impact"; the list's own label for the row's main field).
+    row: str = ""
+    row_label: str = ""
+    part: str = ""
 
 
 # Where a section's answers keep the school's explanations of its queries: beside the answers,

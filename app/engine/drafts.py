@@ -19,6 +19,7 @@ from app.models import CollectionWindow, Return, ReturnSection, School, Submissi
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SECTION_IN_PROGRESS, SECTION_TO_CHECK
 from app.models.types import utcnow
 from app.engine import registry
+from app.engine.display import snapshot_answers
 from app.engine.policy import EDITORS
 from app.engine.registry import Section
 from app.engine import lifecycle
@@ -163,7 +164,7 @@ def last_accepted(school: School, return_type: str, before: CollectionWindow) ->
 
 def start_return(user: User, window: CollectionWindow, school: School, *, from_previous: bool) -> Return:
     """Start the school's return, copying last accepted answers when asked. Copied answers keep only
-    the sections this version of the form still has."""
+    the sections this version of the form still has, and their rows keep their ids."""
     answers = None
     if from_previous:
         previous = last_accepted(school, window.return_type, window)
@@ -171,7 +172,9 @@ def start_return(user: User, window: CollectionWindow, school: School, *, from_p
             raise LifecycleError("There is no accepted return to start from")
         return_type = registry.get(window.return_type)
         keys = {section.key for section in return_type.sections_for(return_type.form_version, school)}
-        answers = {key: value for key, value in previous.answers.items() if key in keys}
+        # Copied rows keep their ids (an old snapshot's get theirs from their places), so the rows
+        # stay the same rows from one year's return to the next.
+        answers = {key: value for key, value in snapshot_answers(previous).items() if key in keys}
     return lifecycle.start(user, window, school, answers=answers)
 
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
+from flask import current_app
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, Signer
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxInput, GovRadioInput, GovSelect
-from wtforms import BooleanField, DateField, DecimalField, Field, FieldList, FormField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, Field, FieldList, Form, FormField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.engine.display import AnswerRow
+from app.engine.display import ROW_ID, AnswerRow, is_row_id, new_row_id, with_row_ids
 from app.forms.users import strip
 from app.formatting import govuk_date
 
@@ -43,7 +47,7 @@ class SectionForm(FlaskForm):
     @classmethod
     def load(cls, answers: dict | None, version: int = 0, **kwargs) -> SectionForm:
         """The form showing saved answers (no request data)."""
-        form = cls(formdata=None, data=_to_field_data(cls, answers or {}), **kwargs)
+        form = cls(formdata=None, data=_to_field_data(cls, with_row_ids(answers or {})), **kwargs)
         form.version.data = str(version)
         return form
 
@@ -72,12 +76,98 @@ class SectionForm(FlaskForm):
         return list(_rows_of(form, prefix=""))
 
 
-class RowList(FieldList):
-    """A list of rows ("add another") whose row numbers in the request are ASCII digits only.
+# Row ids (what they are, and how snapshots are read: app/engine/display.py). The server gives a
+# row its id (a fresh row, or one posted with no id or a bad one); the page carries it in a hidden
+# field, signed, so an id the server did not give is never stored as sent.
 
-    WTForms takes any key whose index passes str.isdigit(): "priorities-²-title" then fails in int()
-    (a 500), and "priorities-٣-title" quietly becomes row 3. Such keys are not rows: they are ignored,
-    like any other field the form does not have. Every list in a section form is a RowList."""
+_LONGEST_SIGNED = 100  # an id and its signature; anything longer is not one of ours
+
+
+def _signer() -> Signer:
+    return Signer(current_app.secret_key, salt="golden-thread.row-id")
+
+
+class RowIdField(HiddenField):
+    """A row's id. The page carries it signed; what comes back is taken only if the signature is
+    ours and the id well formed. Anything else (missing, made up, hostile text) leaves the row
+    without one, and its list gives it a fresh id, as it does a second row sent with the same id."""
+
+    def process_data(self, value):
+        self.data = value if is_row_id(value) else None
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist:
+            return
+        value = valuelist[0]
+        if not isinstance(value, str) or len(value) > _LONGEST_SIGNED:
+            return
+        try:
+            row_id = _signer().unsign(value).decode("ascii")
+        except (BadSignature, UnicodeError):
+            return
+        if is_row_id(row_id):
+            self.data = row_id
+
+    def _value(self):
+        return _signer().sign(self.data).decode("ascii") if self.data else ""
+
+
+class RowForm(Form):
+    """The base of every row of a list answer: a hidden id the engine keeps. A RowList gives any
+    row form this base itself, so a return type writes nothing for it."""
+
+    id = RowIdField()
+
+
+@cache
+def _row_form(form_class: type[Form]) -> type[Form]:
+    if issubclass(form_class, RowForm):
+        return form_class
+    if ROW_ID in dir(form_class):
+        raise TypeError(f"{form_class.__name__}: a row of a list may not have a field called {ROW_ID!r}: the engine keeps the row's id there")
+    return type(form_class.__name__, (RowForm, form_class), {"__doc__": form_class.__doc__})
+
+
+def _with_row_form(unbound):
+    """FormField(SomeForm, ...) as FormField(SomeForm with the row id, ...); any other field as it is."""
+    if unbound is None or not issubclass(getattr(unbound, "field_class", object), FormField):
+        return unbound
+    args, kwargs = list(unbound.args), dict(unbound.kwargs)
+    if args:
+        args[0] = _row_form(args[0])
+    else:
+        kwargs["form_class"] = _row_form(kwargs["form_class"])
+    return unbound.field_class(*args, **kwargs)
+
+
+class RowList(FieldList):
+    """A list of rows ("add another"). Every row of FormFields has an id (see RowForm), unique in
+    the list: a row without one, or with one an earlier row has, gets a fresh one.
+
+    Its row numbers in the request are ASCII digits only. WTForms takes any key whose index passes
+    str.isdigit(): "priorities-²-title" then fails in int() (a 500), and "priorities-٣-title"
+    quietly becomes row 3. Such keys are not rows: they are ignored, like any other field the form
+    does not have. Every list in a section form is a RowList."""
+
+    def __new__(cls, unbound_field=None, *args, **kwargs):
+        # The class attribute itself names the row form with its id, so that loading stored answers
+        # (which reads the class, not a bound form) keeps the ids too.
+        return super().__new__(cls, _with_row_form(unbound_field), *args, **kwargs)
+
+    def __init__(self, unbound_field, *args, **kwargs):
+        super().__init__(_with_row_form(unbound_field), *args, **kwargs)
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters=extra_filters)
+        seen = set()
+        for entry in self.entries:
+            field = getattr(entry, "form", None) and entry.form._fields.get(ROW_ID)
+            if not isinstance(field, RowIdField):
+                continue
+            if not field.data or field.data in seen:
+                field.data = new_row_id()
+            seen.add(field.data)
 
     def _extract_indices(self, prefix, formdata):
         offset = len(prefix) + 1
@@ -116,7 +206,8 @@ def entry_answers(entry: Field):
 
 def _blank(value) -> bool:
     if isinstance(value, dict):
-        return all(_blank(item) for item in value.values())
+        # A row's id is the engine's, not an answer: a row with nothing else is blank.
+        return all(_blank(item) for key, item in value.items() if key != ROW_ID)
     if isinstance(value, list):
         return all(_blank(item) for item in value)
     return value in (None, "")
@@ -206,17 +297,28 @@ def display_value(field: Field) -> str:
 
 def _rows_of(form, prefix: str):
     for field in _answer_fields(form):
+        if isinstance(field, RowIdField):
+            continue
         label = field.label.text
         if isinstance(field, FieldList):
-            for number, entry in enumerate(field.entries, start=1):
+            number = 0
+            for entry in field.entries:
                 if isinstance(entry, FormField):
                     if _blank(_answers_of(entry.form)):
                         continue
+                    number += 1  # blank rows are not stored, so they take no number
+                    own = entry.form._fields.get(ROW_ID)
+                    row_key = f"{field.short_name}.{own.data if isinstance(own, RowIdField) and own.data else number}"
                     for row in _rows_of(entry.form, prefix=""):
-                        # "Priority 2" for the row's main field, "Priority 2: intended impact" for the rest.
+                        # "Priority 2" for the row's main field, "Priority 2: intended impact" for the rest;
+                        # the key names the row by its id, so it stays the row's wherever it moves.
                         name = f"{label} {number}" if row.label == label else f"{label} {number}: {row.label}"
-                        yield AnswerRow(key=f"{field.short_name}.{number}.{row.key}", label=name, value=row.value, field=field.short_name)
+                        yield AnswerRow(
+                            key=f"{row_key}.{row.key}", label=name, value=row.value, field=field.short_name,
+                            row=row_key, row_label=f"{label} {number}", part=row.label,
+                        )
                 else:
+                    number += 1
                     yield AnswerRow(key=f"{field.short_name}.{number}", label=f"{label} {number}", value=display_value(entry), field=field.short_name)
         elif isinstance(field, FormField):
             yield from _rows_of(field.form, prefix=f"{prefix}{label}: ")

@@ -28,6 +28,7 @@ from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_TO_CHECK, SUBMITTED
 from app.models.types import utcnow
 from app.engine import registry
+from app.engine.display import ANSWERS_FORMAT, with_row_ids
 from app.engine.policy import APPROVER, AUTHOR, EDITORS
 from app.engine.signals import return_moved
 from app.services import windows as window_service
@@ -265,6 +266,7 @@ def _submit(ret: Return, user: User, window: CollectionWindow, now: datetime) ->
             return_id=ret.id,
             number=number,
             answers=working_copy(ret),
+            answers_format=ANSWERS_FORMAT,
             form_version=ret.form_version,
             submitted_by_id=user.id,
             submitted_at=now,
@@ -277,9 +279,10 @@ def _submit(ret: Return, user: User, window: CollectionWindow, now: datetime) ->
 
 
 def working_copy(ret: Return) -> dict:
-    """The return's saved answers, by section: what a submission freezes."""
+    """The return's saved answers, by section: what a submission freezes, every list row with its
+    id (a row saved without one, as by a seeding script, gets its place's, as loading it would)."""
     sections = db.session.scalars(select(ReturnSection).where(ReturnSection.return_id == ret.id).order_by(ReturnSection.key))
-    return {section.key: copy.deepcopy(section.answers) for section in sections}
+    return {section.key: with_row_ids(copy.deepcopy(section.answers)) for section in sections}
 
 
 def _record(ret: Return, action: str, from_state: str | None, to_state: str, user: User, reason: str, now: datetime | None = None) -> None:

@@ -22,7 +22,7 @@ from app.formatting import LONDON
 from app.models import CollectionWindow, Return, ReviewNote, School, SectionComment, StepAnswers, Submission, User
 from app.models.returns import ACCEPTED, RETURNED, SUBMITTED
 from app.models.types import utcnow
-from app.engine.display import AnswerRow, SectionAnswers, answers_by_section
+from app.engine.display import ROWS_BY_POSITION, ROWS_WITH_IDS, AnswerRow, SectionAnswers, answers_by_section, snapshot_answers
 from app.engine import lifecycle, registry
 from app.engine.registry import ReturnType, Step
 from app.engine.history import HistoryRow
@@ -302,16 +302,31 @@ def decide(
 # Comparing two submissions.
 
 
+ADDED, REMOVED, MOVED, CHANGED = "added", "removed", "moved", "changed"
+
+
 @dataclass(frozen=True)
 class ComparedRow:
+    """One question, or one row of a list answer (a priority) with its parts, in both submissions."""
+
     key: str
     label: str
-    before: str | None  # None: not asked in the earlier submission
+    before: str | None  # None: not asked in the earlier submission (for a list row: not there)
     after: str | None  # None: not asked in the later one
+    tags: tuple[str, ...] = ()  # for a list row: added, removed, moved and/or changed
+    parts: tuple[ComparedRow, ...] = ()  # for a list row: its answers, each before and after
+    moved_from: str = ""  # for a moved row: what it was called before ("Priority 3")
 
     @property
     def changed(self) -> bool:
+        if self.parts or self.tags:
+            return bool(self.tags)
         return (self.before or "") != (self.after or "")
+
+    @property
+    def change_tags(self) -> tuple[str, ...]:
+        """What the page tags the row with: a question's change is "changed"."""
+        return self.tags or ((CHANGED,) if self.changed else ())
 
 
 @dataclass(frozen=True)
@@ -337,23 +352,107 @@ def comparable_rows(item: SectionAnswers) -> list[AnswerRow]:
     return [*item.rows, *derived, *explained]
 
 
+def _items(rows: list[AnswerRow]) -> dict[str, list[AnswerRow]]:
+    """The rows of a section by what compare pairs: a question by its key, a list row (all its parts) by its id."""
+    items: dict[str, list[AnswerRow]] = {}
+    for row in rows:
+        items.setdefault(row.row or row.key, []).append(row)
+    return items
+
+
+def _kept_in_order(before: list[str], after: list[str]) -> set[str]:
+    """The most rows that stay in the same order (a longest common subsequence): the others moved.
+    Removing a row renumbers those after it, but moves none of them."""
+    common = set(before) & set(after)
+    old, new = [key for key in before if key in common], [key for key in after if key in common]
+    lengths = [[0] * (len(new) + 1) for _ in range(len(old) + 1)]
+    for i in range(len(old) - 1, -1, -1):
+        for j in range(len(new) - 1, -1, -1):
+            lengths[i][j] = lengths[i + 1][j + 1] + 1 if old[i] == new[j] else max(lengths[i + 1][j], lengths[i][j + 1])
+    kept, i, j = set(), 0, 0
+    while i < len(old) and j < len(new):
+        if old[i] == new[j]:
+            kept.add(old[i])
+            i, j = i + 1, j + 1
+        elif lengths[i + 1][j] >= lengths[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return kept
+
+
+def _part(before: AnswerRow | None, after: AnswerRow | None) -> ComparedRow:
+    row = after or before
+    return ComparedRow(row.key, row.part or row.label, before.value if before else None, after.value if after else None)
+
+
+def _list_row(key: str, old: list[AnswerRow] | None, new: list[AnswerRow] | None, moved: bool) -> ComparedRow:
+    old_parts = {row.key: row for row in old or []}
+    new_parts = {row.key: row for row in new or []}
+    parts = tuple(_part(old_parts.get(part), new_parts.get(part)) for part in dict.fromkeys([*new_parts, *old_parts]))
+    if old is None:
+        tags = (ADDED,)
+    elif new is None:
+        tags = (REMOVED,)
+    else:
+        tags = ((MOVED,) if moved else ()) + ((CHANGED,) if any((p.before or "") != (p.after or "") for p in parts) else ())
+    label = (new or old)[0].row_label
+    moved_from = old[0].row_label if (moved and old and old[0].row_label != label) else ""
+    return ComparedRow(key, label, _in_words(old), _in_words(new), tags, parts, moved_from)
+
+
+def _in_words(rows: list[AnswerRow] | None) -> str | None:
+    """A list row as one text, part by part (None: not in that submission)."""
+    return None if rows is None else "\n".join(f"{row.part}: {row.value}" for row in rows)
+
+
+def _compare_rows(old_rows: list[AnswerRow], new_rows: list[AnswerRow]) -> list[ComparedRow]:
+    """Questions pair by key; rows of a list pair by id, so a removed row is one removed row (not
+    every row after it changed) and a reordered one is moved. Removed rows show where they were."""
+    old, new = _items(old_rows), _items(new_rows)
+    lists = {rows[0].field for rows in [*old.values(), *new.values()] if rows[0].row}
+    kept = set()
+    for name in lists:
+        kept |= _kept_in_order([key for key, rows in old.items() if rows[0].row and rows[0].field == name],
+                               [key for key, rows in new.items() if rows[0].row and rows[0].field == name])
+    place = {key: index for index, key in enumerate(old)}
+    removed = [key for key in old if key not in new]
+    found, shown = [], set()
+
+    def compared(key: str) -> ComparedRow:
+        before, after = old.get(key), new.get(key)
+        if (before or after)[0].row:
+            return _list_row(key, before, after, moved=before is not None and after is not None and key not in kept)
+        row = (after or before)[0]
+        return ComparedRow(key, row.label, before[0].value if before else None, after[0].value if after else None)
+
+    for key in new:
+        if key in place:
+            for gone in removed:
+                if gone not in shown and place[gone] < place[key]:
+                    found.append(compared(gone))
+                    shown.add(gone)
+        found.append(compared(key))
+    found += [compared(gone) for gone in removed if gone not in shown]
+    return found
+
+
 def compare(ret: Return, school: School | None, earlier: Submission, later: Submission) -> list[ComparedSection]:
-    """Two submissions side by side, field by field, each in its own form version's words; rows are
-    matched by their stable key within a section."""
-    before = answers_by_section(ret.return_type, earlier.form_version, school, earlier.answers or {}, ret)
-    after = answers_by_section(ret.return_type, later.form_version, school, later.answers or {}, ret)
+    """Two submissions side by side, field by field, each in its own form version's words; questions
+    are matched by their stable key within a section, rows of a list by their ids.
+
+    A snapshot from before rows had ids (answers_format 1) knows only places: when either side is
+    one, both sides' rows pair by place (the adapter gives each its place's id), as compare always
+    did then, so an old row never pairs by accident with a new row's id, nor fails to pair at all."""
+    by_position = min(earlier.answers_format or ROWS_BY_POSITION, later.answers_format or ROWS_BY_POSITION) < ROWS_WITH_IDS
+    before = answers_by_section(ret.return_type, earlier.form_version, school, snapshot_answers(earlier, by_position=by_position), ret)
+    after = answers_by_section(ret.return_type, later.form_version, school, snapshot_answers(later, by_position=by_position), ret)
     before_by_key = {item.section.key: item for item in before}
     order = [item.section.key for item in after] + [item.section.key for item in before if item.section.key not in {a.section.key for a in after}]
     after_by_key = {item.section.key: item for item in after}
     found = []
     for key in order:
         old, new = before_by_key.get(key), after_by_key.get(key)
-        old_rows = {row.key: row for row in comparable_rows(old)} if old else {}
-        new_rows = {row.key: row for row in comparable_rows(new)} if new else {}
-        rows = [
-            ComparedRow(row.key, row.label, old_rows[row.key].value if row.key in old_rows else None, row.value)
-            for row in new_rows.values()
-        ]
-        rows += [ComparedRow(row.key, row.label, row.value, None) for key_, row in old_rows.items() if key_ not in new_rows]
+        rows = _compare_rows(comparable_rows(old) if old else [], comparable_rows(new) if new else [])
         found.append(ComparedSection(key, (new or old).section.title, rows))
     return found

@@ -84,6 +84,10 @@ class Submission(db.Model):
     return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
     number: Mapped[int]  # 1 for the first submission, 2 after the first return for changes, ...
     answers: Mapped[dict] = mapped_column(ANSWERS)
+    # How the answers keep their list rows: 1, by position (before rows had ids; what a row written
+    # without saying is taken to be), 2, each row with its "id". Read through
+    # app.engine.display.snapshot_answers, never by hand.
+    answers_format: Mapped[int] = mapped_column(default=2, server_default="1")
     form_version: Mapped[str] = mapped_column(String(40))
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
