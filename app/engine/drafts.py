@@ -20,6 +20,7 @@ from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SEC
 from app.models.types import utcnow
 from app.engine import registry
 from app.engine.display import snapshot_answers
+from app.engine.display import with_row_ids
 from app.engine.policy import EDITORS
 from app.engine.registry import Section
 from app.engine import lifecycle
@@ -97,7 +98,10 @@ def check_editable(ret: Return, user: User, now: datetime | None = None) -> None
 def save_section(ret: Return, key: str, answers: dict, *, loaded_version: int, user: User, status: str) -> ReturnSection:
     """Store a section's answers if nobody has saved it since `loaded_version`; the new version is one more.
 
-    The return's row is locked first, so a save and a submission of the same return never interleave."""
+    The return's row is locked first, so a save and a submission of the same return never interleave.
+    Every list row keeps its id, and a row saved without one (answers written by code, not through a
+    form) gets one, so that compare and the facts can follow it."""
+    answers = with_row_ids(answers)
     lifecycle.lock(ret)
     check_editable(ret, user)
     now = utcnow()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import Return, Submission
 from app.models.returns import ACCEPTED, Fact
+from app.engine.display import snapshot_answers
 from app.engine import registry
 from app.engine.lifecycle import START, SUBMIT
 from app.engine.registry import FactValue, ReturnType
@@ -67,14 +68,14 @@ def keep_facts(ret: Return, *, action: str, from_state: str | None, return_type:
     latest = select(Submission.id).where(Submission.return_id == ret.id).order_by(Submission.number.desc()).limit(1).scalar_subquery()
     if action == SUBMIT:
         submission = db.session.execute(
-            select(Submission.id, Submission.answers, Submission.form_version)
+            select(Submission.id, Submission.answers, Submission.answers_format, Submission.form_version)
             .where(Submission.return_id == ret.id)
             .order_by(Submission.number.desc())
             .limit(1)
         ).one()
         rows = fact_rows(
             return_type, return_id=ret.id, submission_id=submission.id, window_id=ret.window_id, school_id=ret.school_id,
-            answers=submission.answers, form_version=submission.form_version, current=False, state=ret.state,
+            answers=snapshot_answers(submission), form_version=submission.form_version, current=False, state=ret.state,
         )
         if rows:
             db.session.execute(insert(Fact.__table__), rows)
@@ -109,7 +110,7 @@ def rebuild(batch_size: int = 500, progress: Callable[[int], None] | None = None
             rows.extend(
                 fact_rows(
                     return_type, return_id=sub.return_id, submission_id=sub.id, window_id=sub.window_id,
-                    school_id=sub.school_id, answers=sub.answers, form_version=sub.form_version,
+                    school_id=sub.school_id, answers=snapshot_answers(sub), form_version=sub.form_version,
                     current=bool(sub.is_latest) and sub.state in current_states(return_type), state=sub.state,
                 )
             )
@@ -136,7 +137,7 @@ def _submission_batches(batch_size: int) -> Iterator[list]:
     while True:
         batch = db.session.execute(
             select(
-                Submission.id, Submission.return_id, Submission.answers, Submission.form_version,
+                Submission.id, Submission.return_id, Submission.answers, Submission.answers_format, Submission.form_version,
                 Return.window_id, Return.school_id, Return.return_type, Return.state, is_latest.label("is_latest"),
             )
             .join(Return, Return.id == Submission.return_id)

@@ -93,7 +93,7 @@ def test_the_sef_gives_each_grade_on_the_five_point_scale_safeguarding_and_each_
     assert ("grade.attendance_behaviour", None, "needs_attention", 4.0) in found
     assert ("safeguarding", None, "not_met", None) in found
     priorities = sorted((row_id, text) for key, row_id, text, _ in found if key == "priority.la_priority")
-    assert priorities == [("1", "attainment"), ("2", "inclusion"), ("3", "attainment")]
+    assert priorities == [("p1", "attainment"), ("p2", "inclusion"), ("p3", "attainment")]
     assert len(found) == len(AREAS) + 1 + 3
 
 
@@ -145,7 +145,7 @@ def test_after_every_move_the_current_facts_are_what_the_latest_snapshot_says(wo
     second = from_latest_snapshot(ret)
     assert current_facts(ret) == second and second != first
     assert ("grade.inclusion", None, "needs_attention", 4.0) in {row[:4] for row in second}
-    assert ("priority.la_priority", "4", "capacity", None) in {row[:4] for row in second}
+    assert ("priority.la_priority", "p4", "capacity", None) in {row[:4] for row in second}
     # The first submission's facts stay, not current, with the return's state.
     assert db.session.scalar(select(Fact.id).where(Fact.return_id == ret.id, Fact.current.is_(False)).limit(1)) is not None
 
@@ -251,7 +251,7 @@ def test_a_move_s_statements_do_not_grow_with_the_number_of_facts(world, count_q
 
     few, many = cost(3), cost(30)
     assert few == many, (few, many)
-    facts_of_many = db.session.scalar(select(Fact.id).where(Fact.key == "priority.la_priority", Fact.row_id == "30"))
+    facts_of_many = db.session.scalar(select(Fact.id).where(Fact.key == "priority.la_priority", Fact.row_id == "p30"))
     assert facts_of_many is not None
 
 

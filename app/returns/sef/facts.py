@@ -27,7 +27,8 @@ def sef_facts(answers: dict, form_version: str) -> list[FactValue]:
     for position, row in enumerate(rows, start=1):
         if not isinstance(row, dict) or not row.get("la_priority"):
             continue  # a blank row the form dropped, or one left unfinished
-        # Rows carry a stable "id" once list rows have them; before that, their place in the list.
-        row_id = str(row.get("id") or position)
+        # The engine hands over answers whose rows all carry their stable "id" (old snapshots' rows
+        # get "p1", "p2", ... from their places); the same from the place, should one lack it.
+        row_id = str(row.get("id") or f"p{position}")
         found.append(FactValue("priority.la_priority", text=row["la_priority"], row_id=row_id))
     return found
