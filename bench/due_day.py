@@ -12,12 +12,17 @@ seconds, in bounded loops:
     acknowledged save returned. In --shared-schools schools two staff share one section, so some
     saves meet a newer version (409, counted as conflicts, not errors: the user reloads the section);
   - each of the 20 officers loads the review queue every 5 s (+-20%);
+  - in --signing-schools more schools (10) every section is complete, and each school's head
+    submits its return and withdraws it again, in turn, every 5 s: each submission freezes a
+    snapshot and writes its facts, each withdrawal marks them no longer current;
   - 4 probes request the bare Flask route every second: the baseline, in the same run.
 
 Then it reads every section back from the database: each acknowledged save must be there at the
 version it was given (per user the versions only go up; in each section no version was given out
 twice; the newest acknowledged save is what the row holds; the row's version is the number of
-acknowledged saves, so nothing was written that nobody heard about).
+acknowledged saves, so nothing was written that nobody heard about); and each signing school's
+return must hold one submission per acknowledged submit, with its facts current exactly while it is
+submitted.
 
 It prints requests, errors (5xx, timeouts, unexpected statuses), conflicts, lost saves, and median
 and p95 latency of autosave and the review queue next to the bare route's. Exit status 1 when there
@@ -81,9 +86,10 @@ class Plan:
     staff: list[StaffPlan]
     officers: list[str]
     queue_length: int
+    signers: list[tuple[str, int]] = field(default_factory=list)  # (head's email, return id)
 
 
-def seed(url: str, *, schools: int, staff_per_school: int, officers: int, shared_schools: int) -> Plan:
+def seed(url: str, *, schools: int, staff_per_school: int, officers: int, shared_schools: int, signing_schools: int = 0) -> Plan:
     """Migrate the empty database and fill it, in this process, straight through the models."""
     from flask_migrate import upgrade
 
@@ -165,11 +171,35 @@ def seed(url: str, *, schools: int, staff_per_school: int, officers: int, shared
             ))
             db.session.add(ReturnTransition(return_id=old.id, action="start", from_state=None, to_state="draft", by_id=staff[0].id, at=old.first_submitted_at - timedelta(days=20)))
             db.session.add(ReturnTransition(return_id=old.id, action="submit", from_state="draft", to_state=SUBMITTED, by_id=staff[0].id, at=old.first_submitted_at))
+        signers = []
+        for s in range(signing_schools):
+            # A school whose every section is complete: its head submits and withdraws in turn.
+            from app.models import ReturnSection
+            from app.models.returns import SECTION_COMPLETED
+            from app.returns.sef import demo as sef_demo
+
+            school = School(
+                urn=f"{950000 + s}", name=f"Bench Sign-off School {s}", slug=f"bench-signoff-{s}", la_code="883",
+                phase="Primary", establishment_type="Community school", statutory_low_age=4, statutory_high_age=11,
+                status="Open", has_early_years=False, has_sixth_form=False,
+            )
+            db.session.add(school)
+            db.session.flush()
+            head = User(
+                email=f"head@bench-signoff-{s}.example.org", name=f"Head of sign-off school {s}", role=Role.SCHOOL.value,
+                school_id=school.id, approver=True, password_hash=password_hash, active=True,
+            )
+            db.session.add(head)
+            db.session.flush()
+            ret = lifecycle.start(head, current, school, answers=sef_demo.answers(school, random.Random(s), year))
+            db.session.flush()
+            db.session.execute(ReturnSection.__table__.update().where(ReturnSection.return_id == ret.id).values(status=SECTION_COMPLETED))
+            signers.append((head.email, ret.id))
         db.session.commit()
         emails = [user.email for user in officer_users]
         db.session.remove()
         db.engine.dispose()
-    return Plan(plan, emails, schools)
+    return Plan(plan, emails, schools, signers)
 
 
 # What a save sends and what the database must then hold.
@@ -337,6 +367,42 @@ class Officer(Person):
         self.act_once()
 
 
+class Signer(Person):
+    """A head teacher whose return is complete: submits it, withdraws it, submits it again."""
+
+    def __init__(self, email: str, return_id: int, port: int, stats: Stats, timeout: float):
+        super().__init__(email, port, stats, timeout)
+        self.path = f"/returns/{return_id}"
+        self.return_id = return_id
+        self.submitted = False
+        self.submits = 0  # acknowledged submissions
+        self.unsure = False  # a move whose answer never came: the check below cannot count on it
+
+    def start(self) -> bool:
+        if not self.sign_in():
+            return False
+        page = self.call("check page", "GET", f"{self.path}/check", (200,))
+        token = CSRF_META.search(page.text) if page else None
+        self.token = token.group(1) if token else ""
+        return bool(self.token)
+
+    def act(self) -> None:
+        if not self.token and not self.start():
+            return
+        if self.submitted:
+            reply = self.call("withdraw", "POST", f"{self.path}/withdraw", (303,), form={"csrf_token": self.token})
+            if reply is not None:
+                self.submitted = False
+        else:
+            reply = self.call("submit", "POST", f"{self.path}/check", (303,), form={"declaration": "y", "csrf_token": self.token})
+            if reply is not None:
+                self.submitted = True
+                self.submits += 1
+        if reply is None:
+            self.unsure = True
+            self.token = ""
+
+
 class Probe(Person):
     def act(self) -> None:
         self.call("bare route", "GET", BARE_PATH, (200,))
@@ -401,10 +467,43 @@ def check_saves(url: str, staff: list[Staff]) -> tuple[int, int, int, list[str]]
                 problems.append(f"{section}: the row at version {version} does not hold {who}'s acknowledged answers ({sorted(differs)})")
         if version > len(given):
             unheard += version - len(given)  # versions written whose acknowledgement never arrived
+    autosaved = {person.plan.return_id for person in staff}  # the signing schools' returns are not
     for section, (version, _answers) in rows.items():
-        if section not in by_section:
+        if section[0] in autosaved and section not in by_section:
             unheard += version
     return acknowledged, lost, unheard, problems
+
+
+def check_submissions(url: str, signers: list[Signer]) -> tuple[int, int, list[str]]:
+    """(acknowledged submissions, wrong ones, examples): one submission per acknowledged submit, and
+    facts current exactly while the return is submitted, as many as its first submission's."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    problems: list[str] = []
+    wrong = 0
+    with engine.connect() as connection:
+        for signer in signers:
+            if signer.unsure:
+                continue
+            state = connection.execute(text("SELECT state FROM returns WHERE id = :id"), {"id": signer.return_id}).scalar_one()
+            submissions = connection.execute(text("SELECT count(*) FROM submissions WHERE return_id = :id"), {"id": signer.return_id}).scalar_one()
+            per_submission = connection.execute(
+                text("SELECT count(*) FROM facts WHERE submission_id = (SELECT min(id) FROM submissions WHERE return_id = :id)"),
+                {"id": signer.return_id},
+            ).scalar_one()
+            facts, current = connection.execute(
+                text("SELECT count(*), count(*) FILTER (WHERE current) FROM facts WHERE return_id = :id"), {"id": signer.return_id}
+            ).one()
+            expected_state = "submitted" if signer.submitted else "draft"
+            if submissions != signer.submits or state != expected_state:
+                wrong += 1
+                problems.append(f"{signer.email}: {submissions} submissions for {signer.submits} acknowledged, state {state}")
+            elif submissions and (not per_submission or facts != per_submission * submissions or current != (per_submission if state == "submitted" else 0)):
+                wrong += 1
+                problems.append(f"{signer.email}: {facts} facts ({current} current) for {submissions} submissions of {per_submission}")
+    engine.dispose()
+    return sum(signer.submits for signer in signers), wrong, problems
 
 
 def _load() -> str:
@@ -419,6 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--staff-per-school", type=int, default=5)
     parser.add_argument("--officers", type=int, default=20)
     parser.add_argument("--shared-schools", type=int, default=3, help="schools where two staff share a section (conflicts)")
+    parser.add_argument("--signing-schools", type=int, default=10, help="schools whose head submits and withdraws in turn")
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between one person's requests (default 5)")
     parser.add_argument("--jitter", type=float, default=0.2, help="+- share of the interval (default 0.2)")
     parser.add_argument("--probes", type=int, default=4, help="threads requesting the bare route once a second")
@@ -433,11 +533,15 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     print(f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), Python {platform.python_version()}; load average {_load()}")
     fresh_database(url)
-    plan = seed(url, schools=args.schools, staff_per_school=args.staff_per_school, officers=args.officers, shared_schools=args.shared_schools)
+    plan = seed(
+        url, schools=args.schools, staff_per_school=args.staff_per_school, officers=args.officers,
+        shared_schools=args.shared_schools, signing_schools=args.signing_schools,
+    )
     shared_sections = len({(p.return_id, p.key) for p in plan.staff if p.shared})
     print(
         f"Seeded {args.schools} schools, {len(plan.staff)} staff, {len(plan.officers)} officers, "
         f"{plan.queue_length} returns in the review queue, {shared_sections} sections shared by two staff, "
+        f"{len(plan.signers)} schools submitting and withdrawing, "
         f"in {time.monotonic() - began:.1f}s"
     )
     stats = Stats()
@@ -446,23 +550,24 @@ def main(argv: list[str] | None = None) -> int:
         staff = [Staff(p, server.port, stats, args.timeout, seed=n) for n, p in enumerate(plan.staff)]
         officers = [Officer(email, server.port, stats, args.timeout) for email in plan.officers]
         probes = [Probe(f"probe{n}", server.port, stats, args.timeout) for n in range(args.probes)]
+        signers = [Signer(email, return_id, server.port, stats, args.timeout) for email, return_id in plan.signers]
 
         signing_in = time.monotonic()
         with ThreadPoolExecutor(max_workers=8) as pool:
-            ready = list(pool.map(lambda person: person.start(), [*staff, *officers]))
-        for officer, ok in zip(officers, ready[len(staff):]):
+            ready = list(pool.map(lambda person: person.start(), [*staff, *officers, *signers]))
+        for officer, ok in zip(officers, ready[len(staff):len(staff) + len(officers)]):
             officer.token = "signed-in" if ok else ""
         print(f"Signed in and opened their pages: {sum(ready)} of {len(ready)} people in {time.monotonic() - signing_in:.1f}s")
         setup_requests = sum(stats.requests.values())
         setup_errors = sum(stats.errors.values())
-        for kind in ("sign-in", "section page", "review queue"):
+        for kind in ("sign-in", "section page", "review queue", "check page"):
             stats.latencies.pop(kind, None)  # the figures are the load's, not the sign-in's
         stats.requests.clear()
 
         started = time.monotonic()
         deadline = started + args.duration
         threads = []
-        for n, person in enumerate([*staff, *officers, *probes]):
+        for n, person in enumerate([*staff, *officers, *signers, *probes]):
             interval = 1.0 if isinstance(person, Probe) else args.interval
             thread = threading.Thread(
                 target=run_loop, args=(person, started, deadline, interval, args.jitter, random.Random(1000 + n)),
@@ -475,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
             thread.join(timeout=max(0.0, give_up - time.monotonic()))
         stuck = sum(thread.is_alive() for thread in threads)
         elapsed = time.monotonic() - started
-        for person in [*staff, *officers, *probes]:
+        for person in [*staff, *officers, *signers, *probes]:
             person.client.close()
         worker_errors = server.log_lines("[ERROR]")
 
@@ -483,12 +588,13 @@ def main(argv: list[str] | None = None) -> int:
     driver_cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
     server_cpu = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
     acknowledged, lost, unheard, problems = check_saves(url, staff)
+    submitted, wrong_submissions, submission_problems = check_submissions(url, signers)
     if not args.keep_database:
         drop_database(url)
 
     total = sum(stats.requests.values())
     errors = sum(stats.errors.values()) + stuck
-    retries = sum(person.client.retries for person in [*staff, *officers, *probes])
+    retries = sum(person.client.retries for person in [*staff, *officers, *signers, *probes])
     lat = stats.latencies
     print(f"Load: {elapsed:.1f}s, {total:,} requests ({total / elapsed:.1f}/s): " + ", ".join(f"{kind} {count:,}" for kind, count in sorted(stats.requests.items())))
     print(f"Set-up before the load: {setup_requests:,} requests, {setup_errors} errors")
@@ -499,19 +605,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Lost saves: {lost} (of {acknowledged:,} acknowledged saves; {unheard} saves in the database nobody heard about)")
     for problem in problems[:10]:
         print(f"  {problem}")
+    print(f"Submissions: {submitted:,} acknowledged, {wrong_submissions} returns whose submissions or facts are not as acknowledged")
+    for problem in submission_problems[:10]:
+        print(f"  {problem}")
     print(f"Reused connections the server had closed, sent again: {retries}")
     if worker_errors:
         print(f"gunicorn logged {len(worker_errors)} errors, e.g. {worker_errors[0][:300]}")
-    print(f"CPU time: gunicorn {server_cpu:.0f}s, this driver (seeding and {len(staff) + len(officers) + len(probes)} simulated people) {driver_cpu:.0f}s, over {time.monotonic() - began:.0f}s on {os.cpu_count()} CPUs")
+    print(f"CPU time: gunicorn {server_cpu:.0f}s, this driver (seeding and {len(staff) + len(officers) + len(signers) + len(probes)} simulated people) {driver_cpu:.0f}s, over {time.monotonic() - began:.0f}s on {os.cpu_count()} CPUs")
     print(latency_line("Autosave", lat["autosave"], lat["bare route"]))
     print(latency_line("Review queue", lat["review queue"], lat["bare route"]))
     if lat.get("section page"):
         print(latency_line("Section page", lat["section page"], lat["bare route"]))
+    for kind in ("submit", "withdraw"):
+        if lat.get(kind):
+            print(latency_line(kind.capitalize(), lat[kind], lat["bare route"]))
     print(latency_line("Bare route", lat["bare route"]))
     p95 = percentile(lat["autosave"], 0.95) * 1000
-    print(f"Target: 0 errors, 0 lost saves, autosave p95 under 200 ms: {'met' if not errors and not lost and p95 < 200 else 'NOT met'}")
+    met = not errors and not lost and not wrong_submissions and p95 < 200
+    print(f"Target: 0 errors, 0 lost saves, submissions and facts as acknowledged, autosave p95 under 200 ms: {'met' if met else 'NOT met'}")
     print(f"Whole run, set-up included: {time.monotonic() - began:.1f}s; load average at the end {_load()}")
-    failed = bool(errors or lost or not lat["autosave"])
+    failed = bool(errors or lost or wrong_submissions or not lat["autosave"] or (signers and not submitted))
     return 1 if failed else 0
 
 

@@ -33,14 +33,16 @@ def test_due_day_benchmark_smoke_run():
         pytest.skip(message)
     completed = subprocess.run(
         # A smaller borough than the full run's, so the smoke run stays quick and calm beside the rest of the suite.
-        [sys.executable, str(ROOT / "bench" / "due_day.py"), "--duration", "20", "--schools", "12", "--officers", "4", "--database-url", url],
+        [sys.executable, str(ROOT / "bench" / "due_day.py"), "--duration", "20", "--schools", "12", "--officers", "4", "--signing-schools", "3", "--database-url", url],
         capture_output=True, text=True, timeout=180, cwd=ROOT,
     )
     out = completed.stdout
     assert completed.returncode == 0, out[-3000:] + completed.stderr[-2000:]
     assert "Seeded 12 schools, 60 staff, 4 officers" in out
-    assert "Signed in and opened their pages: 64 of 64 people" in out
+    assert "Signed in and opened their pages: 67 of 67 people" in out
     assert re.search(r"^Errors: 0 ", out, re.M), out
     assert re.search(r"^Lost saves: 0 \(of [1-9][\d,]* acknowledged saves", out, re.M), out
-    for label in ("Autosave", "Review queue"):
+    # Heads submit and withdraw in turn: each submission's snapshot and facts are as acknowledged.
+    assert re.search(r"^Submissions: [1-9][\d,]* acknowledged, 0 returns whose submissions or facts are not as acknowledged$", out, re.M), out
+    for label in ("Autosave", "Review queue", "Submit", "Withdraw"):
         assert re.search(rf"^{label} +[1-9][\d,]* requests .* the bare route\)$", out, re.M), out
