@@ -108,6 +108,15 @@ def update_window(window: CollectionWindow, details: WindowDetails) -> Collectio
     return window
 
 
+def open_drafts(window: CollectionWindow) -> int:
+    """How many schools have a return in this window that they are still working on (a draft, or
+    one sent back to them): what closing the window early stops."""
+    from app.models import Return
+    from app.models.returns import DRAFT, RETURNED
+
+    return db.session.scalar(select(func.count(Return.id)).where(Return.window_id == window.id, Return.state.in_((DRAFT, RETURNED)))) or 0
+
+
 def close_early(window: CollectionWindow) -> None:
     window.closed_at = utcnow()
     db.session.flush()

@@ -179,12 +179,20 @@ def _for_everyone(window_id: int, change, message: str):
     return redirect_after_post(url_for("windows.window", window_id=window.id))
 
 
-@bp.route("/<int:window_id>/close", methods=["POST"])
+@bp.route("/<int:window_id>/close", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def close_window(window_id: int):
-    return _for_everyone(
-        window_id, window_service.close_early, "‘{title}’ is closed: schools can no longer change their returns in it"
-    )
+    """Closing early stops every school mid-edit: the administrator sees how many have a draft open
+    and confirms first. A post without the confirmation shows the question again and changes nothing."""
+    window = window_or_404(window_id)
+    if window.closed_at is not None:
+        flash(f"‘{window.title}’ is already closed", "success")
+        return redirect_after_post(url_for("windows.window", window_id=window.id))
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        return _for_everyone(
+            window_id, window_service.close_early, "‘{title}’ is closed: schools can no longer change their returns in it"
+        )
+    return render_template("windows/close.html", window=window, drafts=window_service.open_drafts(window))
 
 
 @bp.route("/<int:window_id>/reopen", methods=["POST"])

@@ -52,6 +52,17 @@ def test_admin_opens_a_window_and_extends_it_for_one_school(page):
     expect(page.locator("tbody")).to_contain_text("23 July 2027")
     check_page(page, "window-extended")
 
+    # Closing early asks first; cancelling changes nothing, confirming closes it.
+    page.get_by_role("button", name="Close early for everyone").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Close this window early for everyone?")
+    check_page(page, "window-close-confirm")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.locator("main")).to_contain_text("Open to schools from the opening date")
+    page.get_by_role("button", name="Close early for everyone").click()
+    page.get_by_role("button", name="Close the window").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("is closed")
+    expect(page.locator("main")).to_contain_text("Closed early on")
+
 
 def test_admin_school_page_with_the_council_fields(page, live):
     sign_in(page, "admin@example.org")

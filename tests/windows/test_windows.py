@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import CollectionWindow, WindowException
+from app.services import windows as window_service
 from app.services.windows import due_at, is_past_due
 from tests.conftest import csrf_token
 
@@ -128,7 +129,12 @@ def test_edit_close_and_reopen(admin_client, schools):
     db.session.refresh(window)
     assert window.due_on == date(2026, 10, 23)
     assert "Elm Centre" in admin_client.get(location).get_data(as_text=True)
-    assert admin_client.post(f"/admin/windows/{window.id}/close", data={"csrf_token": token}).status_code == 303
+    # Closing asks first: a post without the confirmation shows the question and changes nothing.
+    asked = admin_client.post(f"/admin/windows/{window.id}/close", data={"csrf_token": token})
+    assert asked.status_code == 200 and "Close this window early for everyone?" in asked.get_data(as_text=True)
+    db.session.refresh(window)
+    assert window.closed_at is None
+    assert admin_client.post(f"/admin/windows/{window.id}/close", data={"csrf_token": token, "confirm": "yes"}).status_code == 303
     db.session.refresh(window)
     assert window.closed_at is not None
     assert "Closed early on" in admin_client.get(location).get_data(as_text=True)
@@ -266,3 +272,33 @@ def test_a_new_window_starts_with_its_returns_default_phases(admin_client):
     checked = re.findall(r'name="phases" type="checkbox" value="([^"]+)" checked', page)
     assert checked == ["Secondary", "All-through"]
     assert "Which phases are asked?" in page
+
+
+def test_closing_early_names_the_schools_still_working_and_needs_confirming(admin_client, schools, factory):
+    from app.engine import lifecycle
+    from app.models import Role
+
+    location = create(admin_client).headers["Location"]
+    window = db.session.scalar(select(CollectionWindow))
+    asked = [school for school, _ in window_service.schools_in_scope(window)]
+    heads = [factory.user(Role.SCHOOL, school=school, approver=True) for school in asked[:2]]
+    for head, school in zip(heads, asked[:2]):
+        lifecycle.start(head, window, school)
+    page = admin_client.get(f"/admin/windows/{window.id}/close")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "2 schools have a return open that they are still working on" in text
+    assert re.search(r'<button value="yes" type="submit" name="confirm"', text) and f'href="{location}"' in text.replace("http://localhost", "")
+    token = csrf_token(admin_client, location)
+    for data in ({"csrf_token": token}, {"csrf_token": token, "confirm": "no"}, {"csrf_token": token, "confirm": "<script>"}):
+        assert admin_client.post(f"/admin/windows/{window.id}/close", data=data).status_code == 200
+        db.session.refresh(window)
+        assert window.closed_at is None
+    assert admin_client.post(f"/admin/windows/{window.id}/close", data={"confirm": "yes"}).status_code == 400, "no token, no change"
+    db.session.refresh(window)
+    assert window.closed_at is None
+    assert admin_client.post(f"/admin/windows/{window.id}/close", data={"csrf_token": token, "confirm": "yes"}).status_code == 303
+    db.session.refresh(window)
+    assert window.closed_at is not None
+    # Once closed, the page does not ask again.
+    assert admin_client.get(f"/admin/windows/{window.id}/close").status_code == 303
