@@ -22,6 +22,7 @@ from app.engine import registry
 from app.engine.display import snapshot_answers
 from app.engine.display import with_row_ids
 from app.engine.policy import EDITORS
+from app.engine.text import normalise_answers
 from app.engine.registry import Section
 from app.engine import lifecycle
 from app.engine.lifecycle import LifecycleError
@@ -100,8 +101,9 @@ def save_section(ret: Return, key: str, answers: dict, *, loaded_version: int, u
 
     The return's row is locked first, so a save and a submission of the same return never interleave.
     Every list row keeps its id, and a row saved without one (answers written by code, not through a
-    form) gets one, so that compare and the facts can follow it."""
-    answers = with_row_ids(answers)
+    form) gets one, so that compare and the facts can follow it. Every text is stored in its one
+    form (app/engine/text.py): the forms have done it already; this is the guard for code."""
+    answers = with_row_ids(normalise_answers(answers))
     lifecycle.lock(ret)
     check_editable(ret, user)
     now = utcnow()

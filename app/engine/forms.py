@@ -11,12 +11,13 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, Signer
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxInput, GovRadioInput, GovSelect
-from wtforms import BooleanField, DateField, DecimalField, Field, FieldList, Form, FormField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, Field, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.engine.display import ROW_ID, AnswerRow, is_row_id, new_row_id, with_row_ids
+from app.engine.text import normalise_text
 from app.forms.users import strip
 from app.formatting import govuk_date
 
@@ -51,8 +52,17 @@ class SectionForm(FlaskForm):
         form.version.data = str(version)
         return form
 
+    def validate(self, extra_validators=None) -> bool:
+        """Every text in its one form (app/engine/text.py) before any check, so a length limit
+        counts the text as it will be stored (a line break is one character, whichever way the
+        browser sent it) and every path (full save, autosave, steps) validates the same text."""
+        _normalise_fields(self)
+        return super().validate(extra_validators)
+
     def answers(self) -> dict:
-        """What to store: every answer field's data as JSON-safe values."""
+        """What to store: every answer field's data as JSON-safe values, every text normalised
+        (app/engine/text.py), whether or not the form was validated first."""
+        _normalise_fields(self)
         return _answers_of(self)
 
     def loaded_version(self) -> int | None:
@@ -177,6 +187,26 @@ class RowList(FieldList):
                 # Few enough digits that int() is cheap and no list could be that long.
                 if index.isascii() and index.isdigit() and len(index) <= 4:
                     yield int(index)
+
+
+def _normalise_fields(form) -> None:
+    """Every text a person typed (text and textarea fields, in rows too) in its one form. A choice
+    is not typed: one sent as "good " stays wrong and is refused, never quietly made right."""
+    for field in _answer_fields(form):
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    _normalise_fields(entry.form)
+                elif _typed(entry):
+                    entry.data = normalise_text(entry.data)
+        elif isinstance(field, FormField):
+            _normalise_fields(field.form)
+        elif _typed(field):
+            field.data = normalise_text(field.data)
+
+
+def _typed(field: Field) -> bool:
+    return isinstance(field, StringField) and not isinstance(field, HiddenField) and isinstance(field.data, str)
 
 
 def _answer_fields(form) -> list[Field]:

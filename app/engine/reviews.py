@@ -26,6 +26,7 @@ from app.engine.display import ROWS_BY_POSITION, ROWS_WITH_IDS, AnswerRow, Secti
 from app.engine import lifecycle, registry
 from app.engine.registry import ReturnType, Step
 from app.engine.history import HistoryRow
+from app.engine.text import normalise_answers
 from app.engine.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT, WITHDRAW
 
 
@@ -443,10 +444,14 @@ def compare(ret: Return, school: School | None, earlier: Submission, later: Subm
 
     A snapshot from before rows had ids (answers_format 1) knows only places: when either side is
     one, both sides' rows pair by place (the adapter gives each its place's id), as compare always
-    did then, so an old row never pairs by accident with a new row's id, nor fails to pair at all."""
+    did then, so an old row never pairs by accident with a new row's id, nor fails to pair at all.
+
+    Both sides' texts are compared in their one form (app/engine/text.py): a snapshot is never
+    rewritten, so one frozen before text was normalised (CRLF line breaks, say) still equals the same
+    words submitted since."""
     by_position = min(earlier.answers_format or ROWS_BY_POSITION, later.answers_format or ROWS_BY_POSITION) < ROWS_WITH_IDS
-    before = answers_by_section(ret.return_type, earlier.form_version, school, snapshot_answers(earlier, by_position=by_position), ret)
-    after = answers_by_section(ret.return_type, later.form_version, school, snapshot_answers(later, by_position=by_position), ret)
+    before = answers_by_section(ret.return_type, earlier.form_version, school, normalise_answers(snapshot_answers(earlier, by_position=by_position)), ret)
+    after = answers_by_section(ret.return_type, later.form_version, school, normalise_answers(snapshot_answers(later, by_position=by_position)), ret)
     before_by_key = {item.section.key: item for item in before}
     order = [item.section.key for item in after] + [item.section.key for item in before if item.section.key not in {a.section.key for a in after}]
     after_by_key = {item.section.key: item for item in after}

@@ -27,6 +27,7 @@ from app.engine.history import history_of, submissions_of
 from app.services import windows as window_service
 from app.engine.drafts import SectionConflict
 from app.engine.lifecycle import LifecycleError
+from app.engine.text import normalise_text
 from app.engine.policy import APPROVER, DECIDER, EDITORS, READER, RESPONDENT
 
 bp = Blueprint("returns", __name__)
@@ -321,7 +322,8 @@ def _answers_posted(ret: Return, form, state) -> tuple[dict, list]:
         ret.return_type,
         state.section,
         answers,
-        {item.query.key: request.form.get(f"explain-{item.query.key}", saved.get(item.query.key, "")) for item in asked},
+        # An explanation is an answer too: one form of its text (so its limit counts what is stored).
+        {item.query.key: normalise_text(str(request.form.get(f"explain-{item.query.key}", saved.get(item.query.key, "")))) for item in asked},
     )
     if raised:
         answers[EXPLANATIONS] = {item.query.key: item.explanation.strip() for item in raised if item.explanation.strip()}
