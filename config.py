@@ -58,6 +58,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'golden_thread.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Seconds a write on SQLite waits for another to finish before the person is told the service
+    # is busy (503). Writes take their turn at BEGIN IMMEDIATE (app/__init__.py).
+    SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "15"))
 
     # Request bodies above this are answered with 413; the GIAS import sets its own larger cap.
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
@@ -143,6 +146,8 @@ class TestConfig(Config):
     BASE_URL = "https://golden-thread.test"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    # A test stuck behind a lock it will never get fails after 5 s, not 15.
+    SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "5"))
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import sqlite3
 
+import click
 import jinja2
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -102,6 +104,14 @@ def _init_extensions(app: Flask) -> None:
     from app import auth_session
     from app.security import apply_body_limit
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # How long a write waits for another to finish before the request is answered "busy" (503).
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT"])
+        options["connect_args"] = connect_args
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
     # Before CSRFProtect's hook, which reads the body: a route's own cap must already apply.
     app.before_request(apply_body_limit)
     db.init_app(app)
@@ -128,8 +138,18 @@ def _init_extensions(app: Flask) -> None:
         else:
             db.session.rollback()
             if g.get("audit_events"):
+                pending = [values["event"] for values in g.audit_events]
                 write_pending()
-                db.session.commit()
+                try:
+                    db.session.commit()
+                except OperationalError as error:
+                    from app.errors import is_database_busy
+
+                    if not is_database_busy(error):
+                        raise
+                    # Still busy: the person already has the "busy, try again" page; say what was not kept.
+                    db.session.rollback()
+                    app.logger.warning("Database busy: audit events not written: %s", pending)
         return response
 
 
@@ -172,13 +192,33 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # The busy timeout is the connection's own (sqlite3.connect's timeout, from SQLITE_BUSY_TIMEOUT
+    # in the app; 5 s for an engine made elsewhere): a write waits that long for another to finish.
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _transaction_writes() -> bool:
+    """Whether a transaction starting now may write: a request that is not a read, or a command.
+
+    Decided here and only here. A transaction that reads first and writes later cannot wait its
+    turn on SQLite: once another writer has committed, upgrading it to a write fails at once with
+    "database is locked", whatever the busy timeout. So a writer takes the write lock at BEGIN and
+    waits there; pages that only read keep a deferred BEGIN and never wait for a writer (WAL).
+    """
+    if has_request_context():
+        # A request answered "busy" (app/errors.py) only reads from then on, to show that page.
+        return request.method not in READ_ONLY_METHODS and not g.get("database_busy")
+    # A CLI command (flask seed-demo, notices send, returns rebuild-facts...) may write, and
+    # runs beside the web workers: it waits its turn too.
+    return click.get_current_context(silent=True) is not None
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _transaction_writes() else "BEGIN")
