@@ -27,6 +27,8 @@ HTMX_CONFIG = {
         # A conflict or a field error is an answer the page shows, not a failure to log.
         {"code": "409", "swap": True, "error": False},
         {"code": "422", "swap": True, "error": False},
+        # The embedded database was busy: the fragment says nothing was saved and keeps the version.
+        {"code": "503", "swap": True, "error": False},
         {"code": "[45]..", "swap": False, "error": True},
     ],
 }

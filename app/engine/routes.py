@@ -9,7 +9,6 @@ from flask import Blueprint, Response, abort, flash, g, render_template, request
 from flask_login import current_user
 from govuk_frontend_wtf.main import merger
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import FieldList, FormField
 

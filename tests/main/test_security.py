@@ -59,7 +59,7 @@ def test_htmx_is_configured_for_the_csp_and_for_error_fragments(client):
     assert settings["historyCacheSize"] == 0
     assert settings["includeIndicatorStyles"] is False
     swapped = {rule["code"] for rule in settings["responseHandling"] if rule["swap"]}
-    assert {"400", "409", "422"} <= swapped
+    assert {"400", "409", "422", "503"} <= swapped
 
 
 def test_signed_in_pages_are_never_cached(officer_client, client):
