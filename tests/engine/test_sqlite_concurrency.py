@@ -15,13 +15,14 @@ from sqlalchemy.exc import OperationalError
 from app import create_app
 from app.extensions import db
 from app.models import ReturnSection
-from tests.conftest import TEST_DATABASE_URL
 from tests.returns.test_concurrency import run_together, seed, signed_in, start_return
 from tests.returns.test_sef_sections import VALID_JSON, valid
 
 pytestmark = [
     pytest.mark.own_database,
-    pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite locking: the PostgreSQL run has its own concurrency tests"),
+    # SQLite's own locking: deselected (never skipped) on the PostgreSQL run, which has its own
+    # concurrency tests (tests/returns/test_concurrency.py).
+    pytest.mark.sqlite,
 ]
 
 SAVES = 20
