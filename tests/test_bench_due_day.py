@@ -6,38 +6,19 @@ skipped on a developer's machine and fails in CI (CI=true), where PostgreSQL is 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-from liveserver import database_url, postgres_problem  # noqa: E402
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
+from tests.bench_runs import run_postgres_benchmark
 
 
 @pytest.mark.own_database
 def test_due_day_benchmark_smoke_run():
-    url = database_url(f"golden_thread_bench_smoke_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
-    problem = postgres_problem(url)
-    if problem:
-        message = f"the due-day benchmark needs PostgreSQL ({url.rsplit('/', 1)[0]}/): {problem}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    completed = subprocess.run(
-        # A smaller borough than the full run's, so the smoke run stays quick and calm beside the rest of the suite.
-        [sys.executable, str(ROOT / "bench" / "due_day.py"), "--duration", "20", "--schools", "12", "--officers", "4", "--signing-schools", "3", "--database-url", url],
-        capture_output=True, text=True, timeout=180, cwd=ROOT,
+    # A smaller borough than the full run's, so the smoke run stays quick and calm beside the rest of the suite.
+    out = run_postgres_benchmark(
+        "due_day.py", "golden_thread_bench_smoke", "--duration", "20", "--schools", "12", "--officers", "4", "--signing-schools", "3"
     )
-    out = completed.stdout
-    assert completed.returncode == 0, out[-3000:] + completed.stderr[-2000:]
     assert "Seeded 12 schools, 60 staff, 4 officers" in out
     assert "Signed in and opened their pages: 67 of 67 people" in out
     assert re.search(r"^Errors: 0 ", out, re.M), out

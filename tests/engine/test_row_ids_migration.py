@@ -7,17 +7,15 @@ Runs on SQLite by default and on PostgreSQL (answers as JSONB) when TEST_DATABAS
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
-
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from app import create_app
 from app.extensions import db
-from app.models import CollectionWindow, Return, Role, School, Submission, User
+from app.models import School, Submission
 from app.engine import registry
 from app.engine.display import snapshot_answers
-from tests.conftest import TEST_DATABASE_URL, _postgres_database_for_worker
+from tests.engine.old_drafts import database_url, json_of, returned_return
 
 OLD_PRIORITIES = {
     "priorities": [
@@ -31,13 +29,7 @@ OLD_AREA = {"grade": "strong", "strengths": "Reading", "improvements": "Writing"
 
 @pytest.fixture
 def database(tmp_path):
-    if TEST_DATABASE_URL:
-        return _postgres_database_for_worker("_rowids_migration")
-    return f"sqlite:///{tmp_path}/rowids.db"
-
-
-def json_of(value):
-    return json.loads(value) if isinstance(value, str) else value
+    return database_url(tmp_path, "rowids_migration")
 
 
 @pytest.mark.own_database
@@ -48,21 +40,7 @@ def test_0009_gives_drafts_row_ids_and_leaves_old_snapshots_as_they_were(databas
     with app.app_context():
         try:
             upgrade(revision="0008")
-            school = School(urn="900001", name="Old Format Primary", slug="old-format-primary", la_code="883", phase="Primary", establishment_type="Academy converter", status="Open")
-            db.session.add(school)
-            db.session.flush()
-            head = User(email="head@old.example.org", name="Head", role=Role.SCHOOL.value, school_id=school.id, password_hash="x", active=True, approver=True)
-            window = CollectionWindow(
-                return_type="sef", academic_year="2025/26", period="autumn", title="Self-evaluation, autumn 2025",
-                opens_on=date.today() - timedelta(days=30), due_on=date.today() - timedelta(days=10), phases=["Primary"],
-            )
-            db.session.add_all([head, window])
-            db.session.flush()
-            ret = Return(window_id=window.id, school_id=school.id, return_type="sef", form_version=registry.get("sef").form_version, state="returned")
-            db.session.add(ret)
-            db.session.flush()
-            ret_id, head_id = ret.id, head.id
-            db.session.commit()
+            ret_id, head_id = returned_return("900001", "Old Format Primary")
 
             # Old-format rows, as the app before row ids wrote them, in plain SQL.
             cast = "CAST(:answers AS JSONB)" if db.engine.dialect.name == "postgresql" else ":answers"
@@ -93,7 +71,7 @@ def test_0009_gives_drafts_row_ids_and_leaves_old_snapshots_as_they_were(databas
             assert submission.answers_format == 1
             read = snapshot_answers(submission)
             assert [row["id"] for row in read["priorities"]["priorities"]] == ["p1", "p2", "p3"]
-            section = registry.get("sef").section(submission.form_version, db.session.get(School, school.id), "priorities")
+            section = registry.get("sef").section(submission.form_version, db.session.scalar(select(School).where(School.urn == "900001")), "priorities")
             rows = section.form.rows(submission.answers["priorities"])
             assert [(row.key, row.label) for row in rows][:2] == [("priorities.p1.title", "Priority 1"), ("priorities.p1.la_priority", "Priority 1: LA priority it supports")]
             assert rows[-1].label == "Priority 3: Intended impact" and rows[-1].value == "Better writing at key stage 2"

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from app.models import CollectionWindow, Return, Role, School, User
 from app.engine import registry
 from app.engine.text import normalise_answers
-from tests.conftest import TEST_DATABASE_URL, _postgres_database_for_worker
+from tests.engine.old_drafts import database_url, json_of, returned_return
 
 OLD_AREA = {
     "grade": "strong",
@@ -34,13 +32,7 @@ CLEAN = {"outcome": "met", "statement": "A strong culture of safeguarding"}
 
 @pytest.fixture
 def database(tmp_path):
-    if TEST_DATABASE_URL:
-        return _postgres_database_for_worker("_textform_migration")
-    return f"sqlite:///{tmp_path}/textform.db"
-
-
-def json_of(value):
-    return json.loads(value) if isinstance(value, str) else value
+    return database_url(tmp_path, "textform_migration")
 
 
 @pytest.mark.own_database
@@ -51,21 +43,7 @@ def test_0010_normalises_drafts_and_leaves_snapshots_as_they_were(database):
     with app.app_context():
         try:
             upgrade(revision="0009")
-            school = School(urn="900002", name="Old Text Primary", slug="old-text-primary", la_code="883", phase="Primary", establishment_type="Academy converter", status="Open")
-            db.session.add(school)
-            db.session.flush()
-            head = User(email="head@oldtext.example.org", name="Head", role=Role.SCHOOL.value, school_id=school.id, password_hash="x", active=True, approver=True)
-            window = CollectionWindow(
-                return_type="sef", academic_year="2025/26", period="autumn", title="Self-evaluation, autumn 2025",
-                opens_on=date.today() - timedelta(days=30), due_on=date.today() - timedelta(days=10), phases=["Primary"],
-            )
-            db.session.add_all([head, window])
-            db.session.flush()
-            ret = Return(window_id=window.id, school_id=school.id, return_type="sef", form_version=registry.get("sef").form_version, state="returned")
-            db.session.add(ret)
-            db.session.flush()
-            ret_id, head_id = ret.id, head.id
-            db.session.commit()
+            ret_id, head_id = returned_return("900002", "Old Text Primary")
 
             # Drafts and a snapshot as the app before 0010 stored them, in plain SQL.
             snapshot = {"inclusion": OLD_AREA, "priorities": OLD_PRIORITIES, "safeguarding": CLEAN}
