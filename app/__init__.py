@@ -55,6 +55,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.engine import notices  # noqa: F401
     # Facts are kept right in the transaction of every move, from the same signal.
     from app.engine import facts  # noqa: F401
+    from app.engine import versions  # noqa: F401
 
     from app.cli import register_cli
 

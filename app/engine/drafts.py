@@ -24,7 +24,7 @@ from app.engine.display import with_row_ids
 from app.engine.policy import EDITORS
 from app.engine.text import normalise_answers
 from app.engine.registry import Section
-from app.engine import lifecycle
+from app.engine import lifecycle, versions
 from app.engine.lifecycle import LifecycleError
 
 
@@ -96,44 +96,54 @@ def check_editable(ret: Return, user: User, now: datetime | None = None) -> None
         raise LifecycleError("The window for this return is closed. Ask the School Improvement Team to reopen it")
 
 
-def save_section(ret: Return, key: str, answers: dict, *, loaded_version: int, user: User, status: str) -> ReturnSection:
+def save_section(
+    ret: Return, key: str, answers: dict, *, loaded_version: int, user: User, status: str, invalid: dict | None = None, keep_always: bool = False
+) -> ReturnSection:
     """Store a section's answers if nobody has saved it since `loaded_version`; the new version is one more.
 
-    The return's row is locked first, so a save and a submission of the same return never interleave.
-    Every list row keeps its id, and a row saved without one (answers written by code, not through a
-    form) gets one, so that compare and the facts can follow it. Every text is stored in its one
-    form (app/engine/text.py): the forms have done it already; this is the guard for code."""
+    The return's row is locked first, so saves and a submission of the same return never interleave,
+    and the copy being replaced is read under that lock and kept as a version when the rule in
+    app/engine/versions.py says so (always, with `keep_always`: a restore). Every list row keeps its
+    id, and a row saved without one (answers written by code, not through a form) gets one, so that
+    compare and the facts can follow it. Every text is stored in its one form (app/engine/text.py):
+    the forms have done it already; this is the guard for code. `invalid` is what was typed but is
+    not a valid answer yet, with its messages (app/engine/merge.py)."""
     answers = with_row_ids(normalise_answers(answers))
+    invalid = dict(invalid or {})
     lifecycle.lock(ret)
     check_editable(ret, user)
     now = utcnow()
-    if loaded_version == 0:
-        row = ReturnSection(return_id=ret.id, key=key, answers=answers, version=1, status=status, updated_by_id=user.id, updated_at=now)
+    current = _current(ret, key)
+    if (current.version if current else 0) != loaded_version:
+        raise SectionConflict(current)
+    if current is None:
+        row = ReturnSection(return_id=ret.id, key=key, answers=answers, invalid=invalid, version=1, status=status, updated_by_id=user.id, updated_at=now)
         try:
             with db.session.begin_nested():
                 db.session.add(row)
         except IntegrityError:
             raise SectionConflict(_current(ret, key)) from None
         return row
+    versions.keep_replaced(current, by=user, now=now, always=keep_always)
     saved = db.session.execute(
         update(ReturnSection)
         .where(and_(ReturnSection.return_id == ret.id, ReturnSection.key == key, ReturnSection.version == loaded_version))
-        .values(answers=answers, version=ReturnSection.version + 1, status=status, updated_by_id=user.id, updated_at=now)
+        .values(answers=answers, invalid=invalid, version=ReturnSection.version + 1, status=status, updated_by_id=user.id, updated_at=now)
         .returning(ReturnSection.id)
         .execution_options(synchronize_session=False)
     ).first()
     if saved is None:
         raise SectionConflict(_current(ret, key))
-    # What was just written, without reading it back: the row in the session (if any) is refreshed
-    # to match, so the rest of the request sees the saved answers and version.
-    row = db.session.get(ReturnSection, saved.id)
-    if row is not None:
-        for name, value in (("answers", answers), ("version", loaded_version + 1), ("status", status), ("updated_by_id", user.id), ("updated_at", now)):
-            set_committed_value(row, name, value)
-    return row
+    # What was just written, without reading it back: the row in the session is refreshed to
+    # match, so the rest of the request sees the saved answers and version.
+    for name, value in (
+        ("answers", answers), ("invalid", invalid), ("version", loaded_version + 1), ("status", status), ("updated_by_id", user.id), ("updated_at", now)
+    ):
+        set_committed_value(current, name, value)
+    return current
 
 
-def _current(ret: Return, key: str) -> ReturnSection:
+def _current(ret: Return, key: str) -> ReturnSection | None:
     row = db.session.execute(
         select(ReturnSection).where(ReturnSection.return_id == ret.id, ReturnSection.key == key).execution_options(populate_existing=True)
     ).scalar_one_or_none()

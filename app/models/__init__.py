@@ -2,7 +2,7 @@
 
 from app.models.accounts import AccountToken, AuditEvent, RecoveryCode
 from app.models.imports import ImportRun
-from app.models.returns import Fact, Return, ReturnSection, ReturnTransition, ReviewNote, SectionComment, SentNotice, StepAnswers, Submission
+from app.models.returns import Fact, Return, ReturnSection, ReturnTransition, ReviewNote, SectionComment, SectionVersion, SentNotice, StepAnswers, Submission
 from app.models.schools import School
 from app.models.users import Role, User
 from app.models.windows import CollectionWindow, WindowException
@@ -19,6 +19,7 @@ __all__ = [
     "ReturnTransition",
     "ReviewNote",
     "SectionComment",
+    "SectionVersion",
     "SentNotice",
     "StepAnswers",
     "Role",

@@ -72,6 +72,31 @@ class ReturnSection(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=SECTION_IN_PROGRESS)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What was typed but is not a valid answer yet ("abc" for a number, too long, not one of the
+    # choices), by the answer's path (app/engine/merge.py): {"path": {"value": [...], "message": ...}}.
+    # Kept apart from `answers`, so nothing that reads answers ever sees an invalid one as valid.
+    invalid: Mapped[dict] = mapped_column(ANSWERS, default=dict, server_default="{}")
+
+
+class SectionVersion(db.Model):
+    """An earlier state of a section's working copy, kept when a save replaced it: every one that
+    someone else overwrote, and at most one per person per section per five minutes of their own
+    saves. Deleted when the return is accepted."""
+
+    __tablename__ = "section_versions"
+    __table_args__ = (Index("ix_section_versions_section", "return_id", "key", "saved_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"))
+    key: Mapped[str] = mapped_column(String(40))
+    number: Mapped[int]  # the section's version number when this was its working copy
+    answers: Mapped[dict] = mapped_column(ANSWERS, default=dict)
+    invalid: Mapped[dict] = mapped_column(ANSWERS, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=SECTION_IN_PROGRESS)
+    saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Submission(db.Model):
