@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import CollectionWindow, Return, ReturnSection, School, Submission, User
+from app.models import CollectionWindow, Return, ReturnSection, School, SectionVersion, Submission, User
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SECTION_IN_PROGRESS, SECTION_TO_CHECK
 from app.models.types import utcnow
 from app.engine import registry
@@ -206,3 +206,14 @@ def submit(ret: Return, school: School, user: User) -> Return:
 
 def return_for(window: CollectionWindow, school: School) -> Return | None:
     return db.session.scalar(select(Return).where(Return.window_id == window.id, Return.school_id == school.id))
+
+
+def restore_version(ret: Return, version: SectionVersion, *, loaded_version: int, user: User) -> ReturnSection:
+    """Make an earlier version the section's working copy again, as a new version; the copy it
+    replaces is kept, whoever saved it. It is a draft again: the school marks it complete once more."""
+    if version.return_id != ret.id:
+        raise LookupError("That version belongs to another return")
+    return save_section(
+        ret, version.key, version.answers or {}, invalid=version.invalid or {}, loaded_version=loaded_version, user=user,
+        status=SECTION_IN_PROGRESS, keep_always=True,
+    )
