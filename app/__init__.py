@@ -133,7 +133,9 @@ def _init_extensions(app: Flask) -> None:
         # Audit events are kept either way: a refused request is often the event itself.
         # Mail queued by the request goes with its commit and is dropped with its rollback
         # (app/mail.py), so nobody hears of a change that was never made.
-        if response.status_code < 400:
+        # A route that saved what it was sent and then answers 422 to show what still needs
+        # correcting (a draft kept with its errors) says so with `g.saved_with_errors`.
+        if response.status_code < 400 or (response.status_code == 422 and g.get("saved_with_errors")):
             write_pending()
             db.session.commit()
         else:

@@ -54,11 +54,12 @@ def render_busy():
     db.session.rollback()
     headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
     if is_htmx_request():
-        # An autosave's status line, keeping the version the page was loaded at (nothing was saved,
-        # so it is still the one to save against).
+        # An autosave's status line, keeping the version the page was loaded at and what it showed
+        # (nothing was saved, so they are still the ones to save against).
         version = request.form.get("version", "") if request.method == "POST" else ""
+        loaded = request.form.get("loaded", "") if request.method == "POST" else ""
         autosave = request.headers.get("HX-Target") == "autosave-status"
-        return render_template("errors/_busy_fragment.html", autosave=autosave, version=version), 503, headers
+        return render_template("errors/_busy_fragment.html", autosave=autosave, version=version, loaded=loaded), 503, headers
     return render_template("errors/error.html", title=ERROR_TITLES[503], status=503, csrf=False), 503, headers
 
 

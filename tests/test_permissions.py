@@ -126,7 +126,8 @@ CASES = [
     Case("returns.section", "GET", "other_return_section", (SIGN_IN, 404, 404, 404)),
     Case("returns.section", "GET", "own_return_missing_section", (SIGN_IN, 404, 404, 404)),
     # Posted with no version: the page's error, and nothing saved.
-    Case("returns.section", "POST", "own_return_section", (SIGN_IN, 422, 404, 404)),
+    # A post with no version (nor anything else) is shown as a conflict with what is saved: nothing stored.
+    Case("returns.section", "POST", "own_return_section", (SIGN_IN, 409, 404, 404)),
     Case("returns.section", "POST", "other_return_section", (SIGN_IN, 404, 404, 404)),
     Case("returns.autosave", "POST", "own_return_section", (SIGN_IN, 409, 404, 404)),
     Case("returns.autosave", "POST", "other_return_section", (SIGN_IN, 404, 404, 404)),

@@ -23,17 +23,20 @@ from app.engine.display import snapshot_answers
 from app.engine.display import with_row_ids
 from app.engine.policy import EDITORS
 from app.engine.text import normalise_answers
+from app.engine.merge import Draft, Fingerprint, Flat, Merged, flatten, merge, unflatten
 from app.engine.registry import Section
 from app.engine import lifecycle, versions
 from app.engine.lifecycle import LifecycleError
 
 
 class SectionConflict(Exception):
-    """Someone saved this section after it was loaded. `current` is what they saved."""
+    """Someone saved this section after it was loaded. `current` is what they saved; `merged`, when
+    the save was merged answer by answer, names the answers both changed (its `clashes`)."""
 
-    def __init__(self, current: ReturnSection):
+    def __init__(self, current: ReturnSection | None, merged: Merged | None = None):
         super().__init__("The section was saved by someone else")
         self.current = current
+        self.merged = merged
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,14 @@ class SectionState:
         return self.saved.version if self.saved else 0
 
     @property
+    def attention(self) -> int:
+        """How many answers were saved as typed but are not valid yet."""
+        return len(self.saved.invalid or {}) if self.saved else 0
+
+    @property
     def counts(self) -> bool:
-        """Completed, and so counted towards submitting."""
-        return self.status == SECTION_COMPLETED
+        """Completed with every answer valid, and so counted towards submitting."""
+        return self.status == SECTION_COMPLETED and not self.attention
 
 
 def sections_of(ret: Return, school: School) -> list[Section]:
@@ -141,6 +149,36 @@ def save_section(
     ):
         set_committed_value(current, name, value)
     return current
+
+
+def save_draft(
+    ret: Return, key: str, draft: Draft, *, loaded_version: int, loaded: Fingerprint | None, user: User, status, refused: set[str] = frozenset()
+) -> tuple[ReturnSection, Merged]:
+    """Save everything typed in a section, merged answer by answer with anything saved since this
+    page was loaded (app/engine/merge.py): answers only one person changed are both kept; answers
+    both changed raise SectionConflict, with nothing stored. Values too long to keep, and the
+    answers in `refused` (the person chose the other version), stay as saved.
+
+    `status(merged)` gives the section's status for what will be stored (a merge that took someone
+    else's answers leaves the section to be checked again)."""
+    lifecycle.lock(ret)
+    check_editable(ret, user)
+    current = _current(ret, key)
+    current_version = current.version if current else 0
+    theirs = flatten(current.answers, current.invalid) if current else Flat()
+    mine = flatten(draft.answers, draft.invalid)
+    # The same version: what the page was loaded with is exactly what is saved now.
+    base = Fingerprint.of(theirs) if loaded_version == current_version else loaded
+    merged = merge(base, mine, theirs, refused=set(refused) | set(draft.refused))
+    if merged.clashes:
+        raise SectionConflict(current, merged)
+    answers, invalid = unflatten(merged.flat)
+    answers = with_row_ids(normalise_answers(answers))
+    new_status = status(merged)
+    if current is not None and (answers, invalid, new_status) == (current.answers, current.invalid or {}, current.status):
+        return current, merged  # nothing has changed (a late autosave of what is saved): no new version
+    row = save_section(ret, key, answers, invalid=invalid, loaded_version=current_version, user=user, status=new_status)
+    return row, merged
 
 
 def _current(ret: Return, key: str) -> ReturnSection | None:

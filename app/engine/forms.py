@@ -11,18 +11,22 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, Signer
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxInput, GovRadioInput, GovSelect
-from wtforms import BooleanField, DateField, DecimalField, Field, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, Field, IntegerField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.engine.display import ROW_ID, AnswerRow, is_row_id, new_row_id, with_row_ids
+from app.engine.merge import Draft, Fingerprint, flatten
 from app.engine.text import normalise_text
 from app.forms.users import strip
 from app.formatting import govuk_date
 
 TEXT_LIMIT = 5000  # every long answer: enough for evidence, short enough to read
-SKIPPED = {"csrf_token", "version"}
+# Longer than this, a value is not kept even in a draft (a paste gone wrong, or an attack): the
+# person is told, and the rest of the section is saved.
+HARD_LIMIT = 50_000
+SKIPPED = {"csrf_token", "version", "loaded"}
 
 
 def long_text(label: str, *, hint: str = "", required: str | None = None, limit: int = TEXT_LIMIT, rows: int = 6) -> TextAreaField:
@@ -44,13 +48,55 @@ class SectionForm(FlaskForm):
     displays and compares them without knowing which return type the section belongs to."""
 
     version = HiddenField()
+    # What the page showed when it was loaded, answer by answer (app/engine/merge.py), so that a
+    # save after someone else's merges with theirs instead of replacing it.
+    loaded = HiddenField()
 
     @classmethod
-    def load(cls, answers: dict | None, version: int = 0, **kwargs) -> SectionForm:
-        """The form showing saved answers (no request data)."""
-        form = cls(formdata=None, data=_to_field_data(cls, with_row_ids(answers or {})), **kwargs)
+    def load(cls, answers: dict | None, version: int = 0, invalid: dict | None = None, **kwargs) -> SectionForm:
+        """The form showing saved answers (no request data), with what was typed but is not valid
+        yet in its fields, each with its message."""
+        answers = with_row_ids(answers or {})
+        form = cls(formdata=None, data=_to_field_data(cls, answers), **kwargs)
         form.version.data = str(version)
+        if invalid:
+            for path, field in _leaves(form):
+                typed = invalid.get(path)
+                if isinstance(typed, dict):
+                    _show_typed(field, typed)
+        form.loaded.data = Fingerprint.of(flatten(answers, invalid)).dumps()
         return form
+
+    def draft(self) -> Draft:
+        """Everything typed, as a draft keeps it: the valid answers; each invalid value (wrong, not
+        missing) by its path with its message, apart; and the values too long to keep at all.
+
+        Call after validate()."""
+        _normalise_fields(self)
+        invalid: dict[str, dict] = {}
+        refused: dict[str, str] = {}
+        for path, field in _leaves(self):
+            raw = [str(part) for part in (field.raw_data or [])]
+            longest = max((len(part) for part in raw), default=0)
+            if longest > HARD_LIMIT:
+                refused[path] = (
+                    f"{field.label.text} was not saved: it is {longest:,} characters long, and the most that can be saved is "
+                    f"{HARD_LIMIT:,}. Copy it somewhere safe, then shorten it"
+                )
+            elif field.errors and _has_value(field):
+                value = [field.data] if isinstance(field.data, str) else raw[:3]
+                invalid[path] = {"value": value, "message": str(field.errors[0])}
+        answers = _answers_of(self, keep=set(invalid) | set(refused))
+        return Draft(answers, invalid, refused)
+
+    def fingerprint(self, *, changed: set[str] = frozenset()) -> str:
+        """What this page shows now (after a save, the page is the new starting point)."""
+        draft = self.draft()
+        return Fingerprint.of(flatten(draft.answers, draft.invalid), changed=set(changed) | set(draft.refused)).dumps()
+
+    def path_fields(self) -> dict[str, Field]:
+        """Each answer's field by its path (app/engine/merge.py)."""
+        return dict(_leaves(self))
 
     def validate(self, extra_validators=None) -> bool:
         """Every text in its one form (app/engine/text.py) before any check, so a length limit
@@ -243,8 +289,66 @@ def _blank(value) -> bool:
     return value in (None, "")
 
 
-def _answers_of(form) -> dict:
-    return {field.short_name: _json_value(field) for field in _answer_fields(form)}
+def _answers_of(form, keep: set[str] = frozenset(), prefix: str = "") -> dict:
+    """The answers; a row that is blank but has a path in `keep` (a value typed there that is not
+    valid, or too long) stays, so its typed value has a row to go back into."""
+    answers = {}
+    for field in _answer_fields(form):
+        path = f"{prefix}{field.short_name}"
+        if isinstance(field, FieldList) and keep and any(item.startswith(path + ".") for item in keep):
+            rows = []
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    row_path = f"{path}.{_row_id(entry)}."
+                    value = _answers_of(entry.form, keep, row_path)
+                    if not _blank(value) or any(item.startswith(row_path) for item in keep):
+                        rows.append(value)
+                else:
+                    value = _json_value(entry)
+                    if not _blank(value):
+                        rows.append(value)
+            answers[field.short_name] = rows
+        elif isinstance(field, FormField) and keep:
+            answers[field.short_name] = _answers_of(field.form, keep, path + ".")
+        else:
+            answers[field.short_name] = _json_value(field)
+    return answers
+
+
+def _row_id(entry: FormField) -> str:
+    own = entry.form._fields.get(ROW_ID)
+    return own.data if isinstance(own, RowIdField) and own.data else ""
+
+
+def _leaves(form, prefix: str = ""):
+    """(path, field) for every answer field, in rows too; paths as in app/engine/merge.py. A list of
+    plain values is one answer."""
+    for field in _answer_fields(form):
+        if isinstance(field, RowIdField):
+            continue
+        path = f"{prefix}{field.short_name}"
+        if isinstance(field, FieldList) and any(isinstance(entry, FormField) for entry in field.entries):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    yield from _leaves(entry.form, f"{path}.{_row_id(entry)}.")
+        elif isinstance(field, FormField):
+            yield from _leaves(field.form, path + ".")
+        elif not isinstance(field, FieldList):
+            yield path, field
+
+
+def _show_typed(field: Field, typed: dict) -> None:
+    """Put a stored typed value back in its field, as if it had just been posted, with its message."""
+    value = typed.get("value")
+    parts = [str(part) for part in value] if isinstance(value, list) else [] if value is None else [str(value)]
+    if isinstance(field, DateField):
+        parts = (parts + ["", "", ""])[:3]  # the day, month and year boxes, always three
+    field.raw_data = parts
+    field.data = parts[0] if parts and isinstance(field, (StringField, RadioField, SelectField)) and not isinstance(field, (DecimalField, IntegerField)) else None
+    if isinstance(field, DateField):
+        field.data = None
+    message = str(typed.get("message") or "")
+    field.errors = [message] if message else []
 
 
 def _to_field_data(form_class, answers: dict) -> dict:

@@ -4,19 +4,22 @@ autosaved, validated, with conflicts shown), check your answers, submit and with
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, g, render_template, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.main import merger
 from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from sqlalchemy.exc import IntegrityError
-from wtforms import FieldList, FormField
+from wtforms import FieldList, FormField, HiddenField, StringField
 
 from app.extensions import db
 from app.engine.forms import StartReturnForm, SubmitReturnForm, entry_answers
 from app.htmx import redirect_after_post
-from app.models import CollectionWindow, Return, Role, School, User
-from app.models.returns import RETURNED, SECTION_LABELS, SUBMITTED
+from app.models import CollectionWindow, Return, Role, School, SectionVersion, User
+from app.models.returns import RETURNED, SECTION_IN_PROGRESS, SECTION_LABELS, SUBMITTED
 from app.models.types import utcnow
 from app.permissions import EVERY_ROLE, allow, own_school_or_404, return_or_404
 from app.engine import registry
@@ -25,6 +28,7 @@ from app.engine import drafts, lifecycle, reviews
 from app.engine.history import history_of, submissions_of
 from app.services import windows as window_service
 from app.engine.drafts import SectionConflict
+from app.engine.merge import INVALID, Draft, Fingerprint, Flat, digest, flatten, merge
 from app.engine.lifecycle import LifecycleError
 from app.engine.text import normalise_text
 from app.engine.policy import APPROVER, DECIDER, EDITORS, READER, RESPONDENT
@@ -278,7 +282,7 @@ def _row_action(form) -> dict | bool:
     return answers
 
 
-def _render_section(ret, school, window, state, form, *, status=200, saved_at=None, answers=None, query_errors=None):
+def _render_section(ret, school, window, state, form, *, status=200, saved_at=None, answers=None, query_errors=None, merged=(), saved_anyway=False):
     """The section page. `answers` are what the derived values and queries are worked out from:
     what was saved, or what was just posted."""
     answers = state.answers if answers is None else answers
@@ -302,6 +306,10 @@ def _render_section(ret, school, window, state, form, *, status=200, saved_at=No
             queries=queries,
             query_errors=query_errors,
             explanation_limit=EXPLANATION_LIMIT,
+            merged=merged,
+            merged_from=getattr(g, "merged_from", None),
+            saved_anyway=saved_anyway,
+            attention=len(state.saved.invalid or {}) if state.saved else 0,
         ),
         status,
     )
@@ -339,9 +347,17 @@ def _query_problems(raised) -> dict[str, str]:
     return problems
 
 
+COMPLETE, LATER = "complete", "later"  # "Save and continue" and "Save and come back later"
+RESOLUTION_LIMIT = 200  # clashes one conflict page can resolve: more than a section has answers
+
+
 @bp.route("/returns/<int:return_id>/sections/<key>", methods=["GET", "POST"])
 @allow(Role.SCHOOL)
 def section(return_id: int, key: str):
+    """A section: shown with whatever was saved (invalid values too, with their messages); posted,
+    everything typed is saved as a draft, merged answer by answer with anything a colleague saved
+    since. "Save and continue" marks the section completed only when every answer is valid;
+    "Save and come back later" saves it as it is."""
     ret, school, window, state = _section_or_404(return_id, key)
     form_class = state.section.form
     blocked = _editable(ret)
@@ -350,116 +366,280 @@ def section(return_id: int, key: str):
             flash(blocked, "error")
             return redirect_after_post(url_for("returns.overview", return_id=ret.id))
         reviews.record_read(ret)
-        return _render_section(ret, school, window, state, form_class.load(state.answers, state.version), saved_at=state.saved.updated_at if state.saved else None)
-    form = form_class()
+        return _render_section(
+            ret, school, window, state, _saved_form(state), saved_at=state.saved.updated_at if state.saved else None
+        )
+    resolution = g.resolution = _resolution(form_class)
+    form = form_class(formdata=resolution.formdata) if resolution else form_class()
     form.validate()  # CSRFProtect has already checked the token, for every POST
     rows = _row_action(form)
     if rows is not False:
         changed = form_class.load(rows, form.loaded_version() or 0)
+        changed.loaded.data = form.loaded.data  # the page still started from what it was loaded with
         return _render_section(ret, school, window, state, changed)
     if blocked:
         flash(blocked, "error")
         return redirect_after_post(url_for("returns.overview", return_id=ret.id))
-    loaded = form.loaded_version()
-    answers, raised = _answers_posted(ret, form, state)
-    if loaded is not None and loaded != state.version and (state.saved is None or state.saved.answers != answers):
-        # Someone saved since this page was loaded: they choose first, before any field errors.
-        return _conflict(ret, school, window, state, form, state.saved)
-    if form.errors or loaded is None:
-        if loaded is None:
-            form.version.errors = ["This page was out of date. Check your answers and save again"]
-            form.version.data = str(state.version)
-        return _render_section(ret, school, window, state, form, status=422, answers=answers)
-    # A query is not a refusal: the answer stands once the school says why it is right.
+    intent = LATER if request.form.get("intent") == LATER else COMPLETE
+    if resolution and resolution.missing:
+        return _conflict(ret, school, window, state, form, state.saved, resolution.clashes, intent, missing=resolution.missing)
+    draft, raised = _draft_posted(ret, form, state)
     problems = _query_problems(raised)
-    if problems:
-        return _render_section(ret, school, window, state, form, status=422, answers=answers, query_errors=problems)
-    status = drafts.status_after_save(state.status, complete=True, confirmed=True)
+    valid = not form.errors and not problems and not draft.invalid and not draft.refused
+
+    def status(merged) -> str:
+        if merged.theirs:
+            return SECTION_IN_PROGRESS  # someone else's answers came in: the section is checked again
+        if intent == COMPLETE:
+            return drafts.status_after_save(state.status, complete=valid, confirmed=True)
+        return drafts.status_after_save(state.status, complete=valid, confirmed=False)
+
     try:
-        drafts.save_section(ret, key, answers, loaded_version=loaded, user=current_user, status=status)
+        saved, merged = drafts.save_draft(
+            ret, key, draft, loaded_version=_loaded_version(form), loaded=Fingerprint.loads(form.loaded.data), user=current_user,
+            status=status, refused=resolution.refused if resolution else frozenset(),
+        )
     except SectionConflict as conflict:
-        if conflict.current is not None and conflict.current.answers == answers:
-            # What is saved is exactly what was sent (an autosave got there first): nothing to choose.
-            drafts.save_section(ret, key, answers, loaded_version=conflict.current.version, user=current_user, status=status)
-        else:
-            return _conflict(ret, school, window, state, form, conflict.current)
+        clashes = conflict.merged.clashes if conflict.merged else []
+        return _conflict(ret, school, window, state, form, conflict.current, clashes, intent)
     except LifecycleError as error:
         flash(error.message, "error")
         return redirect_after_post(url_for("returns.overview", return_id=ret.id))
-    flash(f"‘{state.section.title}’ saved and marked as completed", "success")
+    state = drafts.SectionState(state.section, saved)
+    if merged.theirs:
+        # Both people's answers are kept: show the section as it is now, to be checked once more.
+        g.merged_from = _author(saved, previous=True) or "A colleague"
+        return _render_section(ret, school, window, state, _saved_form(state), saved_at=saved.updated_at, merged=_labels(form_class, merged.theirs, saved))
+    if intent == COMPLETE and not valid:
+        g.saved_with_errors = True  # the draft is kept; the 422 shows what still needs correcting
+        form.version.data = str(saved.version)
+        form.loaded.data = _page_fingerprint(draft)
+        return _render_section(ret, school, window, state, form, status=422, saved_at=saved.updated_at, answers=draft.answers, query_errors=problems, saved_anyway=True)
+    title = state.section.title
+    if intent == COMPLETE:
+        flash(f"‘{title}’ saved and marked as completed", "success")
+    elif draft.invalid or draft.refused:
+        count = len(draft.invalid) + len(draft.refused)
+        flash(f"‘{title}’ saved. {count} {'answer needs' if count == 1 else 'answers need'} attention before the section can be completed", "success")
+    else:
+        flash(f"‘{title}’ saved. Its status is ‘{SECTION_LABELS[saved.status]}’", "success")
     return redirect_after_post(url_for("returns.overview", return_id=ret.id))
 
 
-def _conflict(ret, school, window, state, form, current) -> tuple[str, int]:
-    """Both versions side by side: the user keeps theirs (saving over the newer version knowingly) or takes the saved one."""
-    mine = {row.key: row for row in state.section.form.rows(form.answers())}
-    theirs = {row.key: row for row in state.section.form.rows(current.answers if current else {})}
-    keys = list(dict.fromkeys([*mine, *theirs]))
-    differences = [
-        (mine.get(key) or theirs.get(key), mine[key].value if key in mine else "", theirs[key].value if key in theirs else "")
-        for key in keys
-        if (mine[key].value if key in mine else "") != (theirs[key].value if key in theirs else "")
+def _saved_form(state):
+    """The section's form showing what is saved: the answers, and what was typed but is not valid yet."""
+    return state.section.form.load(state.answers, state.version, state.saved.invalid if state.saved else None)
+
+
+def _loaded_version(form) -> int:
+    """The version the page was loaded at; a page without one (or a forged one) was loaded at no
+    version, so every difference from what is saved is shown for the person to choose."""
+    version = form.loaded_version()
+    return version if version is not None and version >= 0 else -1
+
+
+def _draft_posted(ret: Return, form, state):
+    """Everything posted, as a draft keeps it, with the explanations of the queries it raises."""
+    draft = form.draft()
+    answers, raised = _answers_posted(ret, form, state)
+    if EXPLANATIONS in answers:
+        draft = Draft({**draft.answers, EXPLANATIONS: answers[EXPLANATIONS]}, draft.invalid, draft.refused)
+    return draft, raised
+
+
+def _page_fingerprint(draft) -> str:
+    """What the page shows after a save: the starting point of its next save. A value too long to
+    keep counts as changed, so it is refused (and the person told) again until it is shortened."""
+    return Fingerprint.of(flatten(draft.answers, draft.invalid), changed=set(draft.refused)).dumps()
+
+
+def _author(row, *, previous: bool = False) -> str | None:
+    """The name of whoever saved `row` (or, with `previous`, the copy it replaced)."""
+    if row is None:
+        return None
+    if previous:
+        version = db.session.scalar(
+            select(SectionVersion).where(SectionVersion.return_id == row.return_id, SectionVersion.key == row.key).order_by(SectionVersion.id.desc()).limit(1)
+        )
+        person = db.session.get(User, version.saved_by_id) if version and version.saved_by_id else None
+    else:
+        person = db.session.get(User, row.updated_by_id) if row.updated_by_id else None
+    return person.name if person else None
+
+
+def _labels(form_class, paths, row) -> list[str]:
+    """The questions at these paths, in the section's own words."""
+    rows = {item.key: item.label for item in form_class.rows(row.answers if row else {})}
+    labels = []
+    for path in paths:
+        label = rows.get(path) or next((text for key, text in rows.items() if key.startswith(path + ".")), None)
+        labels.append(label or "An answer that has since been removed")
+    return list(dict.fromkeys(labels))
+
+
+@dataclass
+class Resolution:
+    """The choices posted from a conflict page: for each clashing answer, keep mine, keep theirs or
+    a combined text."""
+
+    formdata: MultiDict
+    clashes: list[str]
+    refused: set[str]
+    missing: list[str]
+    chosen: dict[str, str]
+
+
+def _resolution(form_class) -> Resolution | None:
+    clashes = [path for path in request.form.getlist("clash")[:RESOLUTION_LIMIT] if isinstance(path, str) and len(path) <= 200]
+    if not clashes:
+        return None
+    formdata = request.form.copy()
+    fields = form_class(formdata=request.form, meta={"csrf": False}).path_fields()
+    refused, missing, chosen = set(), [], {}
+    for path in clashes:
+        choice = request.form.get(f"resolve-{path}")
+        chosen[path] = choice or ""
+        if choice == "theirs":
+            refused.add(path)
+        elif choice == "combined" and _combinable(fields.get(path)):
+            formdata.setlist(fields[path].name, [request.form.get(f"combined-{path}", "")])
+        elif choice != "mine":
+            missing.append(path)
+    return Resolution(formdata, clashes, refused, missing, chosen)
+
+
+def _combinable(field) -> bool:
+    return isinstance(field, StringField) and not isinstance(field, HiddenField) and field.type in ("StringField", "TextAreaField")
+
+
+def _conflict(ret, school, window, state, form, current, clashes, intent, *, missing=()) -> tuple[str, int]:
+    """Only the answers both people changed, both texts in full: for each, keep yours, keep theirs,
+    or write one combined text. Nothing is stored until the person chooses; every other answer of
+    theirs and of yours is kept as it is."""
+    form_class = state.section.form
+    draft, _ = _draft_posted(ret, form, state)
+    mine = flatten(draft.answers, draft.invalid)
+    theirs = flatten(current.answers, current.invalid) if current else Flat()
+    base = Fingerprint.loads(form.loaded.data)
+    if not clashes:
+        clashes = merge(None, mine, theirs).clashes
+    mine_rows = {row.key: row for row in form_class.rows(draft.answers)}
+    their_rows = {row.key: row for row in form_class.rows(current.answers if current else {})}
+    fields = form.path_fields()
+    chosen = dict(getattr(_resolution_chosen(), "chosen", {}) or {})
+    differences = []
+    for path in clashes:
+        row = mine_rows.get(path) or their_rows.get(path)
+        field = fields.get(path)
+        differences.append(
+            {
+                "path": path,
+                "label": row.label if row else (field.label.text if field else path),
+                "mine": _shown(mine, path, mine_rows),
+                "theirs": _shown(theirs, path, their_rows),
+                "combinable": _combinable(field),
+                "combined": request.form.get(f"combined-{path}") if f"combined-{path}" in request.form else "\n\n".join(
+                    part for part in (_plain(mine, path), _plain(theirs, path)) if part
+                ),
+                "chosen": chosen.get(path, ""),
+                "error": "Choose which answer to keep" if path in missing else "",
+            }
+        )
+    # The next save starts from theirs for the clashing answers (so keeping mine, theirs or a
+    # combined text is each a change from what is saved) and from what this page was loaded with
+    # for every other answer (so their other changes still merge with mine).
+    start = base or Fingerprint({}, {})
+    start = Fingerprint({**start.values, **{path: digest(theirs.values.get(path)) for path in clashes}}, start.orders)
+    skipped = {"csrf_token", "version", "loaded", "intent", "clash", *ROW_BUTTONS}
+    passed_on = [
+        (name, value) for name, value in request.form.items(multi=True)
+        if name not in skipped and not name.startswith(("resolve-", "combined-"))
     ]
     author = db.session.get(User, current.updated_by_id) if current and current.updated_by_id else None
-    passed_on = [(name, value) for name, value in request.form.items(multi=True) if name not in ("csrf_token", "version", *ROW_BUTTONS)]
+    error_list = [{"text": f"{item['label']}: choose which answer to keep", "href": f"#resolve-{item['path']}"} for item in differences if item["error"]]
     return (
         render_template(
-            "returns/conflict.html",
-            ret=ret,
-            school=school,
-            window=window,
-            section=state.section,
-            differences=differences,
-            current=current,
-            author=author,
-            passed_on=passed_on,
+            "returns/conflict.html", ret=ret, school=school, window=window, section=state.section, differences=differences,
+            current=current, author=author, passed_on=passed_on, start=start.dumps(), intent=intent, error_list=error_list,
         ),
-        409,
+        422 if missing else 409,
     )
+
+
+def _resolution_chosen():
+    return getattr(g, "resolution", None)
+
+
+def _shown(flat, path, rows) -> str:
+    value = flat.values.get(path)
+    if isinstance(value, dict) and INVALID in value:
+        typed = " ".join(str(part) for part in (value[INVALID] or []) if str(part))
+        return f"{typed} (not a valid answer yet: {flat.messages.get(path, '')})"
+    row = rows.get(path)
+    return row.value if row else ("" if value is None else str(value))
+
+
+def _plain(flat, path) -> str:
+    value = flat.values.get(path)
+    if isinstance(value, dict) and INVALID in value:
+        return " ".join(str(part) for part in (value[INVALID] or []))
+    return value if isinstance(value, str) else ""
 
 
 @bp.route("/returns/<int:return_id>/sections/<key>/autosave", methods=["POST"])
 @allow(Role.SCHOOL)
 def autosave(return_id: int, key: str):
-    """htmx saves the section as the user types: a draft may be incomplete, never wrong."""
+    """htmx saves the section as the user types: everything typed, invalid values with their
+    messages, merged with a colleague's changes to other answers."""
     ret, school, window, state = _section_or_404(return_id, key)
     form = state.section.form()
     complete = form.validate()
-    loaded = form.loaded_version()
+    draft, raised = _draft_posted(ret, form, state)
+    valid = complete and not _query_problems(raised) and not draft.invalid and not draft.refused
 
-    answers, raised = _answers_posted(ret, form, state)
-    complete = complete and not _query_problems(raised)
-
-    def status_fragment(kind: str, message: str, code: int, version: int | None = None, derived=None):
-        form.version.data = str(version if version is not None else (loaded if loaded is not None else state.version))
+    def status_fragment(kind: str, message: str, code: int, *, saved=None, attention=(), derived=None, merged_labels=()):
+        if saved is not None:
+            form.version.data = str(saved.version)
+            form.loaded.data = _page_fingerprint(draft)
         return (
-            render_template("returns/_autosave_status.html", form=form, kind=kind, message=message, ret=ret, section=state.section, derived=derived, oob=True),
+            render_template(
+                "returns/_autosave_status.html", form=form, kind=kind, message=message, ret=ret, section=state.section, derived=derived, oob=True,
+                attention_list=attention, merged_labels=merged_labels, saved=saved is not None,
+            ),
             code,
         )
 
-    problems = form.draft_errors()
-    if problems:
-        first = next(iter(problems.values()))[0]
-        return status_fragment("error", f"Not saved: {first}", 422)
-    if loaded is None:
-        return status_fragment("conflict", "Not saved: this page is out of date. Save the section to check your answers", 409)
-    # What the type works out from the answers follows every saved keystroke (an out-of-band swap).
-    derived = derived_values(ret.return_type, state.section, answers)
+    def status(merged) -> str:
+        if merged.theirs:
+            return SECTION_IN_PROGRESS
+        return drafts.status_after_save(state.status, complete=valid, confirmed=False)
+
     try:
-        saved = drafts.save_section(
-            ret, key, answers, loaded_version=loaded, user=current_user, status=drafts.status_after_save(state.status, complete=complete, confirmed=False)
+        saved, merged = drafts.save_draft(
+            ret, key, draft, loaded_version=_loaded_version(form), loaded=Fingerprint.loads(form.loaded.data), user=current_user, status=status,
         )
     except SectionConflict as conflict:
-        if conflict.current is not None and conflict.current.answers == answers:
-            return status_fragment("saved", _saved_words(conflict.current.updated_at), 200, conflict.current.version, derived)
-        return status_fragment(
-            "conflict",
-            "Not saved: someone else has saved this section since you opened it. Select ‘Save and continue’ to compare your answers with theirs",
-            409,
-        )
+        who = _author(conflict.current) or "Someone else at your school"
+        labels = _labels(state.section.form, conflict.merged.clashes if conflict.merged else [], conflict.current) or ["answers in this section"]
+        what = ", ".join(f"‘{label}’" for label in labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+        return status_fragment("conflict", f"Not saved: {who} has also changed {what} since you opened this page.", 409)
     except LifecycleError as error:
         return status_fragment("error", f"Not saved: {error.message}", 409)
-    return status_fragment("saved", _saved_words(saved.updated_at), 200, saved.version, derived)
+    # What the type works out from the answers follows every saved keystroke (an out-of-band swap).
+    derived = derived_values(ret.return_type, state.section, saved.answers)
+    fields = form.path_fields()
+    attention = [
+        (message if path in draft.refused else draft.invalid[path]["message"], f"#{_field_anchor(fields.get(path))}")
+        for path, message in [*((path, "") for path in draft.invalid), *draft.refused.items()]
+    ]
+    merged_labels = _labels(state.section.form, merged.theirs, saved) if merged.theirs else ()
+    return status_fragment("saved", _saved_words(saved.updated_at), 200, saved=saved, attention=attention, derived=derived, merged_labels=merged_labels)
+
+
+def _field_anchor(field) -> str:
+    if field is None:
+        return "main-content"
+    return f"{field.id}-day" if field.type == "GovDateField" else field.id
 
 
 def _saved_words(moment) -> str:

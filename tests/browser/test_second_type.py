@@ -96,14 +96,14 @@ def _remove_window(live, window_id: int) -> None:
     from sqlalchemy import delete, select
 
     from app.extensions import db
-    from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, ReviewNote, SectionComment, StepAnswers, Submission
+    from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, ReviewNote, SectionComment, SectionVersion, StepAnswers, Submission
 
     with live.app.app_context():
         returns = select(Return.id).where(Return.window_id == window_id)
         submissions = select(Submission.id).where(Submission.return_id.in_(returns))
         for model in (StepAnswers, SectionComment, ReviewNote):
             db.session.execute(delete(model).where(model.submission_id.in_(submissions)))
-        for model in (Submission, ReturnTransition, ReturnSection):
+        for model in (Submission, ReturnTransition, ReturnSection, SectionVersion):
             db.session.execute(delete(model).where(model.return_id.in_(returns)))
         db.session.execute(delete(Return).where(Return.window_id == window_id))
         db.session.execute(delete(CollectionWindow).where(CollectionWindow.id == window_id))

@@ -158,12 +158,19 @@ def test_a_head_teacher_completes_a_self_evaluation_with_the_keyboard(page, live
     type_into(page, eal, "140")
     page.keyboard.press("Tab")
     expect(page.locator("#field-eal .govuk-error-message")).to_contain_text("must be between 0 and 100")
-    expect(page.locator("#autosave-status")).to_contain_text("Not saved")
+    # The draft keeps it as typed, and says it needs attention, where the person is typing.
+    expect(page.locator("#autosave-status")).to_contain_text("1 answer needs attention")
+    expect(page.locator("#autosave-status")).to_contain_text("must be between 0 and 100")
     check_page(page, "sef-section-field-error")
+    # A reload shows it again, with its message beside it.
+    page.reload()
+    expect(page.get_by_label("Percentage of pupils with English as an additional language")).to_have_value("140")
+    expect(page.locator("#field-eal .govuk-error-message")).to_contain_text("must be between 0 and 100")
     # Saving with the error: the summary at the top, nothing lost.
     press(page, page.get_by_role("button", name="Save and continue"))
     expect(page).to_have_title(re.compile(r"^Error: "))
     expect(page.locator(".govuk-error-summary")).to_contain_text("between 0 and 100")
+    expect(page.locator("main")).to_contain_text("Your answers have been saved, but the section is not marked as completed")
     check_page(page, "sef-section-errors")
     fill_section(page, "context", keyboard=True)
     press(page, page.get_by_role("button", name="Save and continue"))

@@ -90,7 +90,7 @@ def test_a_return_type_registered_only_in_the_tests_goes_through_the_whole_lifec
 
     bad = save(colleague, ret, "name", {"name": ""})
     assert bad.status_code == 422 and "Enter the name of the thing" in text(bad)
-    assert stored(ret, "name") is None
+    assert stored(ret, "name").status == SECTION_IN_PROGRESS  # kept as a draft, not completed
     autosaved = save(colleague, ret, "count", {"count": "7"}, autosave=True)
     assert autosaved.status_code == 200 and "Saved at" in text(autosaved)
     assert stored(ret, "count").status == SECTION_IN_PROGRESS

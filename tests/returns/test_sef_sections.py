@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, CollectionWindow, Return, ReturnSection, Role, Submission
+from app.models import AuditEvent, CollectionWindow, Return, ReturnSection, Role, SectionVersion, Submission
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SECTION_COMPLETED, SECTION_IN_PROGRESS, SECTION_TO_CHECK, SUBMITTED
 from app.engine import lifecycle
 from app.engine.history import submissions_of
@@ -230,6 +230,14 @@ def fingerprint(ret: Return) -> tuple:
     return (row.state, row.assigned_to_id, state)
 
 
+def kept_as_draft(ret: Return, key: str) -> ReturnSection:
+    """What "Save and continue" does with answers that cannot complete the section: keeps them as
+    typed, in progress, never completed."""
+    row = stored(ret, key)
+    assert row is not None and row.status == SECTION_IN_PROGRESS
+    return row
+
+
 def section_path(ret: Return, key: str, action: str = "") -> str:
     return f"/returns/{ret.id}/sections/{key}" + (f"/{action}" if action else "")
 
@@ -281,9 +289,8 @@ REQUIRED = [
 
 
 @pytest.mark.parametrize("key, field, message", REQUIRED)
-def test_a_missing_answer_is_an_error_beside_its_field_and_nothing_is_stored(world, ret, key, field, message):
+def test_a_missing_answer_is_an_error_beside_its_field_and_the_section_stays_in_progress(world, ret, key, field, message):
     save_valid(world, ret, key)
-    before = fingerprint(ret)
     for blank in ("omitted", "empty"):
         data = valid(key)
         if blank == "omitted":
@@ -298,7 +305,9 @@ def test_a_missing_answer_is_an_error_beside_its_field_and_nothing_is_stored(wor
         wrapper = field_wrapper(page, field)
         assert f'id="{field}-error"' in wrapper and message in wrapper, "the message is beside the field"
         assert page.count(message) == 2  # in the summary and beside the field, once each
-        assert fingerprint(ret) == before
+        # Kept as a draft, never completed; a missing answer is not a wrong one.
+        row = kept_as_draft(ret, key)
+        assert row.invalid == {} and row.answers.get(field) in (None, "")
 
     # A draft may be incomplete, never wrong: the autosave keeps it, as "in progress", not completed.
     data = valid(key)
@@ -307,7 +316,6 @@ def test_a_missing_answer_is_an_error_beside_its_field_and_nothing_is_stored(wor
     assert response.status_code == 200
     assert "Saved at" in text(response)
     row = stored(ret, key)
-    assert row.version == 2
     assert row.status == SECTION_IN_PROGRESS
     assert row.answers[field] in (None, "")
 
@@ -316,7 +324,7 @@ def test_no_priorities_at_all_is_an_error(world, ret):
     response = save(world.browser(), ret, "priorities", {})
     assert response.status_code == 422
     assert "Enter at least 3 improvement priorities" in text(response)
-    assert stored(ret, "priorities") is None
+    kept_as_draft(ret, "priorities")
 
 
 @pytest.mark.parametrize("blank", [{}, {"last_inspection_on": ["", "", ""]}])
@@ -332,7 +340,7 @@ def test_an_inspected_school_must_give_the_date_of_its_last_inspection(world, re
     response = save(world.browser(), ret, "context", data)
     assert response.status_code == 422
     assert "Enter the date of the last inspection" in text(response)
-    assert stored(ret, "context") is None
+    kept_as_draft(ret, "context")
 
 
 def test_a_school_not_yet_inspected_leaves_the_date_blank(world, ret):
@@ -359,23 +367,48 @@ LONG_TEXTS = [
 ]
 
 
+def answer_at(answers: dict, field: str):
+    """The stored answer of a posted field name ("strengths", "priorities-1-impact")."""
+    if field.startswith("priorities-"):
+        _, index, name = field.split("-")
+        rows = answers.get("priorities") or []
+        return rows[int(index)].get(name) if int(index) < len(rows) else None
+    return answers.get(field)
+
+
 @pytest.mark.parametrize("key, field, limit, message", LONG_TEXTS)
-def test_text_over_its_limit_is_refused_and_text_at_it_is_saved(world, ret, key, field, limit, message):
+def test_text_over_its_limit_is_kept_as_typed_with_its_message_and_blocks_completion(world, ret, key, field, limit, message):
     save_valid(world, ret, key)
-    before = fingerprint(ret)
     for how in ("save", "autosave"):
-        for too_long in ("x" * (limit + 1), "x" * 5001, "x" * 100_000):
+        for too_long in ("x" * (limit + 1), "y" * 5001):
             response = save(world.browser(), ret, key, {**valid(key), field: too_long}, autosave=how == "autosave")
-            assert response.status_code == 422, (how, len(too_long))
+            assert response.status_code == (422 if how == "save" else 200), (how, len(too_long))
             assert message in text(response)
-            if how == "autosave":
-                assert "Not saved" in text(response)
-            assert fingerprint(ret) == before
+            if how == "save":
+                assert "Your answers have been saved, but the section is not marked as completed" in text(response)
+            else:
+                assert "1 answer needs attention" in text(response)
+            row = stored(ret, key)
+            # Kept as typed, apart from the answers, with its message; never an answer.
+            assert list(row.invalid.values()) == [{"value": [too_long], "message": message}]
+            assert answer_at(row.answers, field) != too_long
+            assert row.status == SECTION_IN_PROGRESS
+            # And shown again, in its box and with its message, when the section is opened.
+            page = text(world.browser().get(section_path(ret, key)))
+            assert too_long in page and message in page and "1 answer needs attention" in page
+    # Past the hard limit nothing of it is kept: the person is told, and the rest is saved.
+    before = answer_at(stored(ret, key).answers, field)
+    response = save(world.browser(), ret, key, {**valid(key), field: "z" * 60_000}, autosave=True)
+    assert response.status_code == 200
+    assert "was not saved: it is 60,000 characters long, and the most that can be saved is 50,000" in text(response)
+    row = stored(ret, key)
+    assert "z" * 60_000 not in str(row.answers) and "z" * 60_000 not in str(row.invalid)
+    if not field.startswith("priorities-"):  # rows posted here without their ids are new rows each time
+        assert answer_at(row.answers, field) == before
     response = save(world.browser(), ret, key, {**valid(key), field: "x" * limit})
     assert response.status_code == 303
-    answers = stored(ret, key).answers
-    value = answers["priorities"][1][field.rpartition("-")[2]] if key == "priorities" else answers[field]
-    assert len(value) == limit
+    row = stored(ret, key)
+    assert len(answer_at(row.answers, field)) == limit and row.invalid == {} and row.status == SECTION_COMPLETED
 
 
 TOMORROW = TODAY + timedelta(days=1)
@@ -433,22 +466,31 @@ WRONG_VALUES = [
 
 
 @pytest.mark.parametrize("key, field, cases", WRONG_VALUES, ids=[f"{key}-{field}" for key, field, _ in WRONG_VALUES])
-def test_a_wrong_value_is_refused_with_a_clear_error(world, ret, key, field, cases):
+def test_a_wrong_value_is_kept_as_typed_with_a_clear_error_never_as_an_answer(world, ret, key, field, cases):
     save_valid(world, ret, key)
-    before = fingerprint(ret)
     for value, message in cases:
         for how in ("save", "autosave"):
             response = save(world.browser(), ret, key, {**valid(key), field: value}, autosave=how == "autosave")
-            assert response.status_code == 422, (value, how)
+            assert response.status_code == (422 if how == "save" else 200), (value, how)
             assert message in unescape(text(response)), (value, how)
-            assert fingerprint(ret) == before, (value, how)
+            row = stored(ret, key)
+            # Its own message (a value can break a rule shared with another answer too: both are kept).
+            assert message in [typed["message"] for typed in row.invalid.values()], (value, how)
+            # Never stored as if it were valid: the answer itself is empty until it is corrected.
+            assert answer_at(row.answers, field) in (None, ""), (value, how)
+            assert row.status == SECTION_IN_PROGRESS
+            assert message in unescape(text(world.browser().get(section_path(ret, key))))
+    assert save(world.browser(), ret, key, valid(key)).status_code == 303
+    assert stored(ret, key).invalid == {} and stored(ret, key).status == SECTION_COMPLETED
 
 
 def test_the_send_percentages_cannot_add_up_to_more_than_100(world, ret):
     response = save(world.browser(), ret, "context", {**valid("context"), "send_support": "60", "ehc_plan": "41"})
     assert response.status_code == 422
     assert "cannot add up to more than 100%" in text(response)
-    assert stored(ret, "context") is None
+    row = stored(ret, "context")
+    assert row.status == SECTION_IN_PROGRESS and row.answers.get("ehc_plan") is None
+    assert [typed["message"] for typed in row.invalid.values()] == ["Pupils with SEND support and with an EHC plan cannot add up to more than 100%"]
 
 
 @pytest.mark.parametrize("value", ["²", "9" * 5000])
@@ -463,7 +505,7 @@ def test_odd_digits_in_a_count_are_a_plain_error(world, ret, value):
     page = unescape(text(response))
     assert "Pupils on roll must be a whole number, like 240" in page or "Pupils on roll must be between 0 and 10,000" in page
     assert "invalid literal" not in page and "Exceeds the limit" not in page
-    assert stored(ret, "context") is None
+    kept_as_draft(ret, "context")
 
 
 def test_validating_one_field_sends_back_that_field_with_its_error(world, ret):
@@ -573,7 +615,7 @@ def test_two_priorities_are_too_few(world, ret):
     response = save(world.browser(), ret, "priorities", priority_rows(2))
     assert response.status_code == 422
     assert "Enter at least 3 improvement priorities" in text(response)
-    assert stored(ret, "priorities") is None
+    kept_as_draft(ret, "priorities")
 
 
 @pytest.mark.parametrize("count", [7, 18, 19])
@@ -581,7 +623,7 @@ def test_more_than_six_priorities_are_too_many(world, ret, count):
     response = save(world.browser(), ret, "priorities", priority_rows(count))
     assert response.status_code == 422
     assert "Enter no more than 6 improvement priorities" in text(response)
-    assert stored(ret, "priorities") is None
+    kept_as_draft(ret, "priorities")
 
 
 @pytest.mark.parametrize("count", [3, 6])
@@ -605,7 +647,7 @@ def test_a_started_priority_must_be_finished(world, ret, part, missing):
     assert "Finish each priority you have started, or remove it" in page
     for message in missing:
         assert message in page
-    assert stored(ret, "priorities") is None
+    kept_as_draft(ret, "priorities")
 
 
 def test_add_another_without_javascript_shows_a_fourth_row_and_saves_nothing(world, ret):
@@ -1016,45 +1058,69 @@ def test_a_page_with_no_version_is_not_saved(world, ret):
 
 
 def hidden_fields(page: str) -> list[tuple[str, str]]:
-    form = page[page.index('<form method="post"', page.index("Answers that differ")):]
+    form = page[page.index('<form method="post"', page.index("changed the same answer")):]
     form = form[: form.index("</form>")]
     return [(name, unescape(value)) for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)]
 
 
+def loaded_with(page: str) -> dict:
+    """What a section page sends back with a save besides the answers: the fingerprint of what it
+    showed, and its rows' ids."""
+    sent = {"loaded": unescape(re.search(r'name="loaded" type="hidden" value="([^"]*)"', page).group(1))}
+    for name, value in re.findall(r'name="(priorities-\d+-id)" type="hidden" value="([^"]*)"', page):
+        sent[name] = unescape(value)
+    return sent
+
+
+@pytest.mark.parametrize("choice", ["mine", "theirs", "combined"])
 @pytest.mark.parametrize("key, field", [("inclusion", "strengths"), ("safeguarding", "statement"), ("priorities", "priorities-1-impact")])
-def test_two_people_saving_one_section_the_second_sees_both_texts_and_chooses(world, ret, key, field):
+def test_two_people_changing_one_answer_the_second_sees_both_texts_and_chooses(world, ret, key, field, choice):
     save_valid(world, ret, key)
     head, colleague = world.browser("approver"), world.browser("contributor")
-    for browser in (head, colleague):
-        assert 'name="version" type="hidden" value="1"' in text(browser.get(section_path(ret, key)))
-    assert save(head, ret, key, {**valid(key), field: "The head's words"}, version=1).status_code == 303
-    response = save(colleague, ret, key, {**valid(key), field: "The colleague's words"}, version=1)
+    pages = [text(browser.get(section_path(ret, key))) for browser in (head, colleague)]
+    assert all('name="version" type="hidden" value="1"' in page for page in pages)
+    assert save(head, ret, key, {**valid(key), field: "The head's words", **loaded_with(pages[0])}, version=1).status_code == 303
+    mine = {**valid(key), field: "The colleague's words", **loaded_with(pages[1])}
+    response = save(colleague, ret, key, mine, version=1)
     assert response.status_code == 409
     page = unescape(text(response))
-    assert "Someone else has changed this section" in page
+    assert "Hana Head changed the same answer as you" in page
     assert "The head's words" in page and "The colleague's words" in page
-    assert "Hana Head" in page
+    assert page.count('name="clash"') == 1, "only the answer both changed"
     row = stored(ret, key)
-    assert row.version == 2 and "The head's words" in str(row.answers)
+    assert row.version == 2 and "The head's words" in str(row.answers), "nothing stored until the choice"
 
-    # The autosave says so too, without saving.
-    autosave = save(colleague, ret, key, {**valid(key), field: "The colleague's words"}, version=1, autosave=True)
+    # The autosave says so too, where the person is typing, without saving.
+    autosave = save(colleague, ret, key, mine, version=1, autosave=True)
     assert autosave.status_code == 409
-    assert "someone else has saved this section" in text(autosave)
+    assert "Hana Head has also changed" in unescape(text(autosave)) and "Compare and choose which to keep" in text(autosave)
     assert stored(ret, key).version == 2
 
-    # "Keep my answers" posts mine again over the version I have now seen.
+    # Choosing without a choice asks again, with both texts still there.
     fields = hidden_fields(text(response))
     assert ("version", "2") in fields
     data: dict[str, list[str]] = {}
     for name, value in fields:
         if name != "csrf_token":
             data.setdefault(name, []).append(value)
+    (clash,) = data["clash"]
+    again = colleague.post(section_path(ret, key), data)
+    assert again.status_code == 422 and "choose which answer to keep" in text(again)
+    assert "The head's words" in unescape(text(again)) and stored(ret, key).version == 2
+
+    data[f"resolve-{clash}"] = [choice]
+    data[f"combined-{clash}"] = ["The head's words and the colleague's words"]
     kept = colleague.post(section_path(ret, key), data)
     assert kept.status_code == 303
     row = stored(ret, key)
-    assert row.version == 3 and "The colleague's words" in str(row.answers) and "The head's words" not in str(row.answers)
-    assert row.updated_by_id == world.contributor.id
+    expected = {"mine": "The colleague's words", "theirs": "The head's words", "combined": "The head's words and the colleague's words"}[choice]
+    assert answer_at(row.answers, field) == expected
+    assert row.status == SECTION_COMPLETED
+    if choice != "theirs":
+        assert row.version == 3 and row.updated_by_id == world.contributor.id
+        # The head's overwritten words are kept among the section's versions.
+        kept_versions = db.session.scalars(select(SectionVersion).where(SectionVersion.return_id == ret.id, SectionVersion.key == key)).all()
+        assert any("The head's words" in str(version.answers) and version.saved_by_id == world.approver.id for version in kept_versions)
 
 
 def test_a_conflict_on_the_first_save_of_a_section(world, ret):
