@@ -198,6 +198,14 @@ def test_restoring_makes_the_version_the_working_copy_and_keeps_the_one_it_repla
     assert "has been restored" in banner and f"saved on {govuk_datetime(first.saved_at)} by Hana Head" in banner
 
 
+def test_a_restore_from_htmx_is_answered_with_hx_redirect_to_the_section(world, ret, overwritten):
+    loaded = stored(ret, "inclusion").version
+    response = world.browser().post(f"{version_path(ret, overwritten[1])}/restore", {"version": str(loaded)}, htmx=True)
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"].endswith(section_path(ret, "inclusion"))
+    assert stored(ret, "inclusion").answers["strengths"] == "Carl's words"
+
+
 def test_restoring_over_ones_own_recent_save_still_keeps_it(world, ret, overwritten):
     """The five-minute rule is for autosaves: a restore always keeps the copy it replaces."""
     head = world.browser("approver")
