@@ -133,6 +133,20 @@ CASES = [
     Case("returns.autosave", "POST", "other_return_section", (SIGN_IN, 404, 404, 404)),
     Case("returns.validate_field", "POST", "own_return_field", (SIGN_IN, 200, 404, 404)),
     Case("returns.validate_field", "POST", "other_return_field", (SIGN_IN, 404, 404, 404)),
+    # A section's versions: the school's editors read them; a restore from a page that carries no
+    # section version is refused as out of date (409), and with the current one it is made (303).
+    Case("returns.versions", "GET", "own_return_section", (SIGN_IN, 200, 404, 404)),
+    Case("returns.versions", "GET", "other_return_section", (SIGN_IN, 404, 404, 404)),
+    Case("returns.versions", "GET", "own_return_missing_section", (SIGN_IN, 404, 404, 404)),
+    Case("returns.version", "GET", "own_return_version", (SIGN_IN, 200, 404, 404)),
+    Case("returns.version", "GET", "other_return_version", (SIGN_IN, 404, 404, 404)),
+    Case("returns.version", "GET", "own_return_others_version", (SIGN_IN, 404, 404, 404)),
+    Case("returns.version", "GET", "own_return_missing_version", (SIGN_IN, 404, 404, 404)),
+    Case("returns.restore_version", "POST", "own_return_version", (SIGN_IN, 409, 404, 404)),
+    Case("returns.restore_version", "POST", "own_return_version_current", (SIGN_IN, 303, 404, 404), data=(("version", "1"),)),
+    Case("returns.restore_version", "POST", "other_return_version", (SIGN_IN, 404, 404, 404), data=(("version", "1"),)),
+    Case("returns.restore_version", "POST", "own_return_others_version", (SIGN_IN, 404, 404, 404), data=(("version", "1"),)),
+    Case("returns.restore_version", "POST", "own_return_missing_version", (SIGN_IN, 404, 404, 404), data=(("version", "1"),)),
     Case("returns.check", "GET", "own_return", (SIGN_IN, 200, 404, 404)),
     Case("returns.check", "GET", "other_return", (SIGN_IN, 404, 404, 404)),
     # Posted without the declaration: the page's error.
@@ -193,6 +207,7 @@ CASES = [
 CHANGES = {
     ("auth.sign_out", "POST", None): {"school", "officer", "admin"},
     ("returns.start_page", "POST", "window"): {"school"},
+    ("returns.restore_version", "POST", "own_return_version_current"): {"school"},
     ("review.take", "POST", "other_return"): {"officer", "admin"},
     ("windows.close_window", "POST", "window"): {"admin"},
     ("admin.unlock_user", "POST", "other_school_user"): {"admin"},
@@ -304,7 +319,17 @@ def _returns(factory, own, other, people) -> dict[str, int]:
     other_head = factory.user(Role.SCHOOL, school=other, approver=True)
     other_return = lifecycle.start(other_head, window, other, answers={"context": {"pupils_on_roll": 320}})
     lifecycle.perform(lifecycle.SUBMIT, other_return, other_head)
-    return {"own": own_return.id, "other": other_return.id}
+    return {"own": own_return.id, "other": other_return.id, "own_version": _kept_version(own_return), "other_version": _kept_version(other_return)}
+
+
+def _kept_version(ret) -> int:
+    """An earlier version of the return's school context section, as a colleague's save keeps it."""
+    from app.models import SectionVersion
+
+    version = SectionVersion(return_id=ret.id, key="context", number=0, answers={"pupils_on_roll": 200}, invalid={}, saved_at=ret.created_at)
+    db.session.add(version)
+    db.session.flush()
+    return version.id
 
 
 @pytest.fixture
@@ -340,6 +365,11 @@ def world(factory):
             "own_return_section": {"return_id": returns["own"], "key": "context"},
             "other_return_section": {"return_id": returns["other"], "key": "context"},
             "own_return_missing_section": {"return_id": returns["own"], "key": "no-such-section"},
+            "own_return_version": {"return_id": returns["own"], "key": "context", "version_id": returns["own_version"]},
+            "own_return_version_current": {"return_id": returns["own"], "key": "context", "version_id": returns["own_version"]},
+            "other_return_version": {"return_id": returns["other"], "key": "context", "version_id": returns["other_version"]},
+            "own_return_others_version": {"return_id": returns["own"], "key": "context", "version_id": returns["other_version"]},
+            "own_return_missing_version": {"return_id": returns["own"], "key": "context", "version_id": 999999},
             "own_return_field": {"return_id": returns["own"], "key": "context", "field": "pupils_on_roll"},
             "other_return_field": {"return_id": returns["other"], "key": "context", "field": "pupils_on_roll"},
             "own_return_step": {"return_id": returns["own"], "step_key": "respond"},

@@ -215,7 +215,7 @@ SIGN_IN = 302
 class Case:
     endpoint: str
     method: str
-    path: str  # with {ret}, {window}, {host} and {own}
+    path: str  # with {ret}, {window}, {host}, {own} and {version}
     expect: tuple  # one status per role, in ROLES order
     data: tuple = ()
 
@@ -228,6 +228,13 @@ CASES = [
     Case("returns.section", "GET", "/returns/{ret}/sections/findings", (SIGN_IN, 303, 303, 303, 303, 404, 404, 404, 404)),
     Case("returns.section", "POST", "/returns/{ret}/sections/findings", (SIGN_IN, 303, 303, 303, 303, 404, 404, 404, 404)),
     Case("returns.autosave", "POST", "/returns/{ret}/sections/findings/autosave", (SIGN_IN, 409, 409, 409, 409, 404, 404, 404, 404)),
+    # Earlier versions of a section are the drafting school's: read after submission, never restored then.
+    Case("returns.versions", "GET", "/returns/{ret}/sections/findings/versions", (SIGN_IN, 200, 200, 404, 404, 404, 404, 404, 404)),
+    Case("returns.version", "GET", "/returns/{ret}/sections/findings/versions/{version}", (SIGN_IN, 200, 200, 404, 404, 404, 404, 404, 404)),
+    Case(
+        "returns.restore_version", "POST", "/returns/{ret}/sections/findings/versions/{version}/restore",
+        (SIGN_IN, 303, 303, 404, 404, 404, 404, 404, 404), data=(("version", "1"),),
+    ),
     Case("returns.validate_field", "POST", "/returns/{ret}/sections/findings/validate?field=minutes", (SIGN_IN, 200, 200, 200, 200, 404, 404, 404, 404)),
     Case("returns.check", "GET", "/returns/{ret}/check", (SIGN_IN, 200, 200, 200, 200, 404, 404, 404, 404)),
     Case("returns.check", "POST", "/returns/{ret}/check", (SIGN_IN, 422, 422, 422, 422, 404, 404, 404, 404)),
@@ -271,11 +278,25 @@ def submitted(app, party) -> Return:
     return ret
 
 
+@pytest.fixture
+def kept_version(party, submitted) -> int:
+    """An earlier version of the write-up's findings, as a colleague's save before submitting kept it."""
+    from app.models import SectionVersion
+
+    version = SectionVersion(
+        return_id=submitted.id, key="findings", number=0, answers={"working_well": "An earlier draft"}, invalid={},
+        saved_by_id=party.people["author"].id, saved_at=submitted.created_at, replaced_by_id=party.people["approver"].id,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version.id
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.endpoint}")
 @pytest.mark.parametrize("role_index", range(len(ROLES)), ids=ROLES)
-def test_visit_permission_matrix(app, party, submitted, case, role_index):
+def test_visit_permission_matrix(app, party, submitted, kept_version, case, role_index):
     role = ROLES[role_index]
-    path = case.path.format(ret=submitted.id, window=party.window.id, host=party.host.id)
+    path = case.path.format(ret=submitted.id, window=party.window.id, host=party.host.id, version=kept_version)
     if role == "anonymous":
         client, token = app.test_client(), None
         from tests.conftest import csrf_token
