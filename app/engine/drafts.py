@@ -167,8 +167,11 @@ def save_draft(
     current_version = current.version if current else 0
     theirs = flatten(current.answers, current.invalid) if current else Flat()
     mine = flatten(draft.answers, draft.invalid)
-    # The same version: what the page was loaded with is exactly what is saved now.
-    base = Fingerprint.of(theirs) if loaded_version == current_version else loaded
+    # What the page showed is the base. A page that does not say (a post made by code) and names
+    # the version saved now showed what is saved; one naming an older version has no base, so every
+    # difference is the person's to choose. (A page's own fingerprint wins even at the same version:
+    # after a merge it shows less than is saved, and its next save must not undo the merge.)
+    base = loaded if loaded is not None else (Fingerprint.of(theirs) if loaded_version == current_version else None)
     merged = merge(base, mine, theirs, refused=set(refused) | set(draft.refused))
     if merged.clashes:
         raise SectionConflict(current, merged)
