@@ -23,6 +23,8 @@ def test_due_day_benchmark_smoke_run():
     assert "Signed in and opened their pages: 67 of 67 people" in out
     assert re.search(r"^Errors: 0 ", out, re.M), out
     assert re.search(r"^Lost saves: 0 \(of [1-9][\d,]* acknowledged saves", out, re.M), out
+    # Every save keeps the copy it replaced as the rule says, and no more.
+    assert re.search(r"^Versions kept: [1-9][\d,]* .*; beyond that rule: 0$", out, re.M), out
     # Heads submit and withdraw in turn: each submission's snapshot and facts are as acknowledged.
     assert re.search(r"^Submissions: [1-9][\d,]* acknowledged, 0 returns whose submissions or facts are not as acknowledged$", out, re.M), out
     for label in ("Autosave", "Review queue", "Submit", "Withdraw"):
