@@ -309,6 +309,7 @@ def _render_section(ret, school, window, state, form, *, status=200, saved_at=No
             merged=merged,
             merged_from=getattr(g, "merged_from", None),
             saved_anyway=saved_anyway,
+            saved=saved_anyway or bool(merged),  # something on this page was just saved
             attention=len(state.saved.invalid or {}) if state.saved else 0,
         ),
         status,
