@@ -14,7 +14,7 @@ import pytest
 from app.engine.merge import Fingerprint, flatten, merge, unflatten
 from app.models.returns import SECTION_COMPLETED, SECTION_IN_PROGRESS
 from tests.returns.test_sef_sections import (  # noqa: F401  (fixtures)
-    VALID_JSON, World, answer_at, loaded_with, priority_rows, ret, save, section_path, stored, text, valid, world,
+    VALID_JSON, loaded_with, priority_rows, ret, save, section_path, stored, text, valid, world,
 )
 
 
