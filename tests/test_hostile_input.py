@@ -59,6 +59,7 @@ def real_ids(world: World, ret) -> dict[str, object]:
         "number": 1,
         "key": "priorities",
         "step_key": "respond",
+        "version_id": 1,
     }
 
 
