@@ -364,8 +364,7 @@ def section(return_id: int, key: str):
     blocked = _editable(ret)
     if request.method == "GET":
         if blocked:
-            flash(blocked, "error")
-            return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+            return _read_only_section(ret, school, window, state, blocked)
         reviews.record_read(ret)
         return _render_section(
             ret, school, window, state, _saved_form(state), saved_at=state.saved.updated_at if state.saved else None
@@ -379,8 +378,7 @@ def section(return_id: int, key: str):
         changed.loaded.data = form.loaded.data  # the page still started from what it was loaded with
         return _render_section(ret, school, window, state, changed)
     if blocked:
-        flash(blocked, "error")
-        return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+        return _not_saved(ret, school, window, state, form, blocked)
     intent = LATER if request.form.get("intent") == LATER else COMPLETE
     if resolution and resolution.missing:
         return _conflict(ret, school, window, state, form, state.saved, resolution.clashes, intent, missing=resolution.missing)
@@ -625,7 +623,7 @@ def autosave(return_id: int, key: str):
         what = ", ".join(f"‘{label}’" for label in labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
         return status_fragment("conflict", f"Not saved: {who} has also changed {what} since you opened this page.", 409)
     except LifecycleError as error:
-        return status_fragment("error", f"Not saved: {error.message}", 409)
+        return _autosave_refused(ret, state.section, form, error.message)
     # What the type works out from the answers follows every saved keystroke (an out-of-band swap).
     derived = derived_values(ret.return_type, state.section, saved.answers)
     fields = form.path_fields()
@@ -749,3 +747,105 @@ def withdraw(return_id: int):
     else:
         flash("Your return has been withdrawn. Make your changes and submit it again.", "success")
     return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# When the answers cannot be changed now (the window closed while someone was typing, a colleague
+# submitted the return): nothing typed is lost from sight, and the reason is told once.
+
+# Travels in the autosave status once the person has been told their typing is not being saved:
+# later autosaves from the same page then change nothing on it, so the message is not repeated.
+TOLD_NOT_SAVED = "not-saved-told"
+
+
+@dataclass(frozen=True)
+class ShownAnswer:
+    """An answer as the person typed it, with its question, for reading or copying."""
+
+    label: str
+    value: str
+    note: str = ""  # why it is not a valid answer yet, or was not kept
+
+
+def _typed(value) -> str:
+    """What was typed for an answer kept as invalid (a date's parts, a number with letters)."""
+    parts = value.get("value") if isinstance(value, dict) else value
+    if isinstance(parts, (list, tuple)):
+        return " ".join(str(part) for part in parts if str(part))
+    return "" if parts is None else str(parts)
+
+
+def _shown_answers(form_class, answers: dict, invalid: dict, refused: dict, fields: dict, queries=()) -> list[ShownAnswer]:
+    """Every answer in the section's own words: the valid ones as they read on check your answers,
+    the invalid ones as typed with what is wrong, the ones too long to keep in full, and the
+    explanations given for queries."""
+    shown, seen = [], set()
+    for row in form_class.rows(answers):
+        seen.add(row.key)
+        if row.key in invalid:
+            shown.append(ShownAnswer(row.label, _typed(invalid[row.key]), f"Not a valid answer yet: {invalid[row.key].get('message', '')}"))
+        elif row.key in refused:
+            shown.append(ShownAnswer(row.label, _raw_text(fields.get(row.key)), refused[row.key]))
+        else:
+            shown.append(ShownAnswer(row.label, row.value))
+    for path, value in invalid.items():
+        if path not in seen:
+            field = fields.get(path)
+            shown.append(ShownAnswer(field.label.text if field else path, _typed(value), f"Not a valid answer yet: {value.get('message', '')}"))
+    for path, message in refused.items():
+        if path not in seen:
+            field = fields.get(path)
+            shown.append(ShownAnswer(field.label.text if field else path, _raw_text(field), message))
+    for item in queries:
+        if item.explanation.strip():
+            shown.append(ShownAnswer(f"Your explanation: {item.query.message}", item.explanation))
+    return shown
+
+
+def _raw_text(field) -> str:
+    if field is None:
+        return ""
+    return "\n".join(str(part) for part in (field.raw_data or []))
+
+
+def _not_saved(ret, school, window, state, form, reason: str):
+    """A full post the person may no longer make (the window closed while they typed): nothing is
+    stored, and the page shows the reason once and everything they posted, to copy."""
+    draft = form.draft()
+    _, raised = _answers_posted(ret, form, state)
+    answers = _shown_answers(state.section.form, draft.answers, draft.invalid, draft.refused, form.path_fields(), raised)
+    return (
+        render_template("returns/closed.html", ret=ret, school=school, window=window, section=state.section, reason=reason, answers=answers),
+        409,
+    )
+
+
+def _read_only_section(ret, school, window, state, reason: str):
+    """A section the school may no longer change (the window closed, the return was submitted):
+    its editors still read what they saved, invalid values too. Anyone else who may see the return
+    (a peer review's host or readers) never sees the drafting school's draft."""
+    if _capacity(ret) not in EDITORS:
+        flash(reason, "error")
+        return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+    reviews.record_read(ret)
+    saved = state.saved
+    invalid = dict(saved.invalid or {}) if saved else {}
+    fields = _saved_form(state).path_fields() if invalid else {}
+    queries = raised_queries(ret.return_type, state.section, state.answers, _explanations(state.answers))
+    answers = _shown_answers(state.section.form, state.answers, invalid, {}, fields, queries)
+    return render_template(
+        "returns/section_read_only.html", ret=ret, school=school, window=window, state=state, section=state.section, reason=reason,
+        answers=answers, saved_at=saved.updated_at if saved else None,
+    )
+
+
+def _autosave_refused(ret, section, form, reason: str):
+    """An autosave the person may no longer make: told once, with their text still on the page and
+    a button that shows all of it to copy. Later autosaves from that page change nothing on it."""
+    if request.form.get(TOLD_NOT_SAVED):
+        return Response(status=204)
+    message = f"Not saved: {reason}. Your text is still on this page: copy it before you leave."
+    return (
+        render_template("returns/_autosave_closed.html", form=form, message=message, ret=ret, section=section, told=TOLD_NOT_SAVED),
+        409,
+    )

@@ -225,8 +225,10 @@ CASES = [
     Case("returns.start_page", "GET", "/windows/{window}/schools/{host}/start", (SIGN_IN, 303, 303, 404, 404, 404, 404, 404, 404)),
     Case("returns.start_page", "POST", "/windows/{window}/schools/{host}/start", (SIGN_IN, 303, 303, 404, 404, 404, 404, 404, 404)),
     Case("returns.overview", "GET", "/returns/{ret}", (SIGN_IN, 200, 200, 200, 200, 404, 200, 200, 200)),
-    Case("returns.section", "GET", "/returns/{ret}/sections/findings", (SIGN_IN, 303, 303, 303, 303, 404, 404, 404, 404)),
-    Case("returns.section", "POST", "/returns/{ret}/sections/findings", (SIGN_IN, 303, 303, 303, 303, 404, 404, 404, 404)),
+    # Submitted: its writers read the section (read-only); the host and readers never see the draft.
+    # A post stores nothing and shows the poster what they sent.
+    Case("returns.section", "GET", "/returns/{ret}/sections/findings", (SIGN_IN, 200, 200, 303, 303, 404, 404, 404, 404)),
+    Case("returns.section", "POST", "/returns/{ret}/sections/findings", (SIGN_IN, 409, 409, 409, 409, 404, 404, 404, 404)),
     Case("returns.autosave", "POST", "/returns/{ret}/sections/findings/autosave", (SIGN_IN, 409, 409, 409, 409, 404, 404, 404, 404)),
     # Earlier versions of a section are the drafting school's: read after submission, never restored then.
     Case("returns.versions", "GET", "/returns/{ret}/sections/findings/versions", (SIGN_IN, 200, 200, 404, 404, 404, 404, 404, 404)),

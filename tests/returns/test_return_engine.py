@@ -277,7 +277,8 @@ ALLOWED = {
 }
 
 # How a refusal looks to a school user (council staff and other schools get 404 everywhere).
-REFUSED_STATUS = {"start": 303, "save": 303, "autosave": 409, "submit": 422, "withdraw": 303}
+# A refused save answers with the closed page (409), which shows what was posted to copy.
+REFUSED_STATUS = {"start": 303, "save": 409, "autosave": 409, "submit": 422, "withdraw": 303}
 
 
 def window_fingerprint(window: CollectionWindow) -> tuple:

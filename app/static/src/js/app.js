@@ -44,6 +44,62 @@ document.body.addEventListener('htmx:afterSettle', (event) => {
   initAll({ scope: settled.parentElement || settled, onError: reportInitError })
 })
 
+// Leaving a section with changes that are not saved yet asks first (the browser's own "Leave
+// site?" question). Typing makes the form unsaved; an autosave that stored it (a 200: a refused or
+// conflicting save answers 409, which htmx also counts as successful here) makes it saved again,
+// unless more was typed while that save was on its way; submitting the form, with any of its
+// buttons, saves or shows what was typed, so it asks nothing. Moving or adding a row (an htmx post
+// from a button inside the form) saves nothing, so it counts as a change.
+function guardUnsavedChanges (form) {
+  let edits = 0
+  let savedEdits = 0
+  let editsSent = 0
+  let submitting = false
+
+  // A text box fires "change" when it loses the focus, after the "input" of each keystroke: that
+  // would make a saved page unsaved again. "change" counts only where no "input" came first.
+  let lastTyped = null
+  const changed = () => { edits += 1 }
+  form.addEventListener('input', (event) => {
+    lastTyped = event.target
+    changed()
+  })
+  form.addEventListener('change', (event) => {
+    if (event.target !== lastTyped) {
+      changed()
+    }
+    lastTyped = null
+  })
+  form.addEventListener('submit', () => { submitting = true })
+
+  form.addEventListener('htmx:beforeRequest', (event) => {
+    if (event.detail.elt === form) {
+      editsSent = edits
+    }
+  })
+  form.addEventListener('htmx:afterRequest', (event) => {
+    const detail = event.detail
+    if (!detail.successful || !detail.xhr || detail.xhr.status !== 200) {
+      return
+    }
+    if (detail.elt === form) {
+      savedEdits = Math.max(savedEdits, editsSent)
+    } else {
+      changed()
+    }
+  })
+
+  window.addEventListener('beforeunload', (event) => {
+    if (submitting || edits <= savedEdits) {
+      return
+    }
+    event.preventDefault()
+    event.returnValue = ''
+  })
+}
+
+document.querySelectorAll('form.gt-section-form').forEach(guardUnsavedChanges)
+
 // The GOV.UK timeout-warning pattern. The server ends a session left idle; this warns the person
 // a little before, so they can stay signed in without losing what they have typed on the page.
 // The dialog and its "Stay signed in" form are in the page (they work without JavaScript as a
