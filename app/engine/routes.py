@@ -402,8 +402,8 @@ def section(return_id: int, key: str):
         clashes = conflict.merged.clashes if conflict.merged else []
         return _conflict(ret, school, window, state, form, conflict.current, clashes, intent)
     except LifecycleError as error:
-        flash(error.message, "error")
-        return redirect_after_post(url_for("returns.overview", return_id=ret.id))
+        # The window closed (or the return moved on) between the page's check and the save.
+        return _not_saved(ret, school, window, state, form, error.message)
     state = drafts.SectionState(state.section, saved)
     if merged.theirs:
         # Both people's answers are kept: show the section as it is now, to be checked once more.
