@@ -7,9 +7,33 @@ import re
 from dataclasses import dataclass, field
 from uuid import uuid4
 
+from flask import has_request_context
+
 from app.engine import registry
 from app.engine.registry import Derived, Query, Section
 from app.models import School
+
+
+# Who reads the answers. A type words its questions for the school ("Your self-evaluated grade")
+# and, where that does not fit an officer, gives officers their own words for the same question
+# (a section form's officer_labels, app/engine/forms.py). Every page that shows answers shows its
+# reader's words: the school its own, officers theirs.
+SCHOOL, OFFICER = "school", "officer"
+
+
+def audience_of(user) -> str:
+    return OFFICER if getattr(user, "is_council_staff", False) else SCHOOL
+
+
+def current_audience() -> str:
+    """Whose words a page shows when it does not say: the signed-in person's (so a page open to
+    both, like print and compare, and any officer's view built later, is right by default); the
+    school's outside a request (a command, an export job)."""
+    if not has_request_context():
+        return SCHOOL
+    from flask_login import current_user
+
+    return audience_of(current_user)
 
 
 # Row ids.
@@ -130,10 +154,13 @@ def raised_queries(return_type: str, section: Section, answers: dict, explanatio
     return [RaisedQuery(query, str(kept.get(query.key) or "")) for query in registry.get(return_type).queries(section, answers or {})]
 
 
-def answers_by_section(return_type: str, form_version: str, school: School | None, answers: dict, ret=None) -> list[SectionAnswers]:
+def answers_by_section(
+    return_type: str, form_version: str, school: School | None, answers: dict, ret=None, *, audience: str | None = None
+) -> list[SectionAnswers]:
     """Every section of that version for this school, plus any section the answers hold that the
     school would no longer be asked (a school that has since closed its sixth form), each with the
-    values its type derives from it and the queries it raises."""
+    values its type derives from it and the queries it raises; labelled in the words of `audience`
+    (SCHOOL or OFFICER; None: the signed-in reader's)."""
     kind = registry.get(return_type)
     sections = kind.sections_for(form_version, school, ret)
     keys = {section.key for section in sections}
@@ -144,7 +171,7 @@ def answers_by_section(return_type: str, form_version: str, school: School | Non
         found.append(
             SectionAnswers(
                 section,
-                section.form.rows(section_answers),
+                section.form.rows(section_answers, audience=audience),
                 bool(section_answers),
                 derived_values(return_type, section, section_answers) if section_answers else [],
                 raised_queries(return_type, section, section_answers) if section_answers else [],

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.engine.display import ROW_ID, AnswerRow, is_row_id, new_row_id, with_row_ids
+from app.engine.display import OFFICER, ROW_ID, AnswerRow, current_audience, is_row_id, new_row_id, with_row_ids
 from app.engine.merge import Draft, Fingerprint, flatten
 from app.engine.text import normalise_text
 from app.forms.users import strip
@@ -51,6 +51,10 @@ class SectionForm(FlaskForm):
     # What the page showed when it was loaded, answer by answer (app/engine/merge.py), so that a
     # save after someone else's merges with theirs instead of replacing it.
     loaded = HiddenField()
+    # Officers' words for a question whose label speaks to the school ("Your self-evaluated grade"
+    # reads "Self-evaluated grade" to an officer), by field name. A row form of a list (a plain
+    # Form) may declare its own. Only where the school's wording does not fit an officer.
+    officer_labels: dict[str, str] = {}
 
     @classmethod
     def load(cls, answers: dict | None, version: int = 0, invalid: dict | None = None, **kwargs) -> SectionForm:
@@ -125,11 +129,12 @@ class SectionForm(FlaskForm):
         return {name: errors for name, errors in _errors_with_values(self).items()}
 
     @classmethod
-    def rows(cls, answers: dict | None, **kwargs) -> list[AnswerRow]:
-        """The section's answers as label/value rows, in the form's own words (for check your
-        answers, the officer's view of a snapshot, print and compare)."""
+    def rows(cls, answers: dict | None, audience: str | None = None, **kwargs) -> list[AnswerRow]:
+        """The section's answers as label/value rows, in the form's own words for this audience
+        (app/engine/display.py; None: the signed-in reader's), for check your answers, the
+        officer's view of a snapshot, print and compare."""
         form = cls.load(answers, meta={"csrf": False}, **kwargs)
-        return list(_rows_of(form, prefix=""))
+        return list(_rows_of(form, prefix="", officer=(audience or current_audience()) == OFFICER))
 
 
 # Row ids (what they are, and how snapshots are read: app/engine/display.py). The server gives a
@@ -429,11 +434,20 @@ def display_value(field: Field) -> str:
     return f"{data}{suffix}"
 
 
-def _rows_of(form, prefix: str):
+def _label(form, field: Field, officer: bool) -> str:
+    """The field's label, or the officers' words for it where the form gives them."""
+    if officer:
+        own = getattr(form, "officer_labels", None) or {}
+        if field.short_name in own:
+            return own[field.short_name]
+    return field.label.text
+
+
+def _rows_of(form, prefix: str, officer: bool = False):
     for field in _answer_fields(form):
         if isinstance(field, RowIdField):
             continue
-        label = field.label.text
+        label = _label(form, field, officer)
         if isinstance(field, FieldList):
             number = 0
             for entry in field.entries:
@@ -443,7 +457,7 @@ def _rows_of(form, prefix: str):
                     number += 1  # blank rows are not stored, so they take no number
                     own = entry.form._fields.get(ROW_ID)
                     row_key = f"{field.short_name}.{own.data if isinstance(own, RowIdField) and own.data else number}"
-                    for row in _rows_of(entry.form, prefix=""):
+                    for row in _rows_of(entry.form, prefix="", officer=officer):
                         # "Priority 2" for the row's main field, "Priority 2: intended impact" for the rest;
                         # the key names the row by its id, so it stays the row's wherever it moves.
                         name = f"{label} {number}" if row.label == label else f"{label} {number}: {row.label}"
@@ -455,7 +469,7 @@ def _rows_of(form, prefix: str):
                     number += 1
                     yield AnswerRow(key=f"{field.short_name}.{number}", label=f"{label} {number}", value=display_value(entry), field=field.short_name)
         elif isinstance(field, FormField):
-            yield from _rows_of(field.form, prefix=f"{prefix}{label}: ")
+            yield from _rows_of(field.form, prefix=f"{prefix}{label}: ", officer=officer)
         else:
             yield AnswerRow(key=field.short_name, label=f"{prefix}{label}", value=display_value(field), field=field.short_name)
 

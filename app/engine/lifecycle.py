@@ -5,6 +5,10 @@
                                 |   withdraw ----+   +--return--> returned <--reopen--+
                                 +------------------------------------ (edit) submit --^
 
+Taking a return assigns it to an officer; sending it back to the school (returning it for changes,
+reopening it) leaves it nobody's while the school has it, and resubmitting gives it back to the
+officer who sent it back.
+
 Every move goes through perform(): it checks the rule against the type's policy (in what capacity
 the user acts), writes the transition (who, when, from, to, why), on submit freezes a snapshot of
 the answers, and then sends `return_moved` (app/engine/signals.py) in the same transaction.
@@ -273,9 +277,29 @@ def _submit(ret: Return, user: User, window: CollectionWindow, now: datetime) ->
             late=late,
         )
     )
+    # A return sent back goes back to the officer who sent it: they asked for the changes, so they
+    # check them. A first submission waits for anyone to take it.
+    reviewer = _who_sent_it_back(ret) if ret.state == RETURNED else None
     ret.state = SUBMITTED
-    ret.assigned_to_id = None
-    ret.assigned_at = None
+    ret.assigned_to_id = reviewer.id if reviewer else None
+    ret.assigned_at = now if reviewer else None
+
+
+def _who_sent_it_back(ret: Return) -> User | None:
+    """The officer who last sent this return back to the school (returned it for changes, or
+    reopened it), if they still decide on it: one whose account is closed, or who no longer decides
+    on this return, leaves it for anyone to take."""
+    by_id = db.session.scalar(
+        select(ReturnTransition.by_id)
+        .where(ReturnTransition.return_id == ret.id, ReturnTransition.to_state == RETURNED)
+        .order_by(ReturnTransition.id.desc())
+        .limit(1)
+    )
+    officer = db.session.get(User, by_id) if by_id is not None else None
+    if officer is None or not officer.active or not officer.is_council_staff:
+        return None
+    kind = registry.get(ret.return_type)
+    return officer if kind is not None and capacity(officer, ret.return_type, ret.school_id, ret) in kind.decided_by else None
 
 
 def working_copy(ret: Return) -> dict:

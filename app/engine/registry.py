@@ -14,6 +14,10 @@ type may differ in is a field here with a default that gives the self-evaluation
 - audit_reads: whether every read of a return's answers is written to the audit trail;
 - scheduled_notices: the type's own notices that fall due on a date (a plan's review).
 
+A section's form words its questions for the school; where that wording does not fit an officer
+("Your self-evaluated grade"), the form gives officers' words in `officer_labels` (by field name,
+app/engine/forms.py), and every page that shows answers uses its reader's (app/engine/display.py).
+
 The engine calls these and never imports a type.
 """
 

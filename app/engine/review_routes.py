@@ -17,7 +17,7 @@ from app.models import CollectionWindow, Return, School, User
 from app.models.returns import ACCEPTED
 from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, return_or_404
 from app.engine import registry
-from app.engine.display import answers_by_section
+from app.engine.display import OFFICER, answers_by_section, audience_of
 from app.engine import lifecycle, reviews
 from app.engine.history import history_of, submissions_of
 from app.engine.lifecycle import LifecycleError
@@ -137,7 +137,9 @@ def _review_page(ret: Return, *, review=None, checklist=None, assign_form=None, 
     submissions = submissions_of(ret)
     history = history_of(ret)
     latest = submissions[-1].submission if submissions else None
-    sections = answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {}, ret) if latest else []
+    sections = answers_by_section(ret.return_type, latest.form_version, school, latest.answers or {}, ret, audience=OFFICER) if latest else []
+    # A resubmission opens on what changed since the submission before, beside what was said about it.
+    since = reviews.since_last(ret, school, [row.submission for row in submissions], history, current_user)
     comments = reviews.comments_on(latest) if latest else {}
     note = reviews.note_on(latest) if latest else None
     deciding = reviews.may_decide(current_user, ret)
@@ -169,6 +171,7 @@ def _review_page(ret: Return, *, review=None, checklist=None, assign_form=None, 
             submissions=submissions,
             latest=submissions[-1] if submissions else None,
             sections=sections,
+            since=since,
             comments=comments,
             note=note,
             history=history,
@@ -313,7 +316,7 @@ def submission(return_id: int, number: int):
         window=window,
         row=row,
         submission=submission,
-        sections=answers_by_section(ret.return_type, submission.form_version, school, submission.answers or {}, ret),
+        sections=answers_by_section(ret.return_type, submission.form_version, school, submission.answers or {}, ret, audience=audience_of(current_user)),
         comments=comments,
         note=note,
         decision=decision,

@@ -300,6 +300,58 @@ def decide(
     return ret
 
 
+# Reviewing a resubmission: what changed since the submission before, beside what officers said about it.
+
+
+@dataclass(frozen=True)
+class EarlierComment:
+    """A comment the school was sent about the submission before, headed for the officer reading it
+    ("Your comment on submission 1", "Comment on submission 1 by Sam Officer")."""
+
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SinceLast:
+    """What the review of submission N > 1 opens on: section by section (by key), what changed since
+    submission N-1, and the comments the school was sent about that one."""
+
+    previous: int  # N-1
+    latest: int  # N
+    changes: dict[str, ComparedSection]
+    comments: dict[str, EarlierComment]
+
+    def changed_in(self, key: str) -> list[ComparedRow]:
+        section = self.changes.get(key)
+        return section.changed if section else []
+
+
+def since_last(ret: Return, school: School | None, submissions: list[Submission], history: list[HistoryRow], reader: User) -> SinceLast | None:
+    """For a resubmission (submissions first to last), what changed since the one before and what
+    officers said about that one; None for a first submission."""
+    if len(submissions) < 2:
+        return None
+    previous, latest = submissions[-2], submissions[-1]
+    changes = {section.key: section for section in compare(ret, school, previous, latest)}
+    sent = comments_on(previous) if decision_on(previous.number, history) is not None else {}
+    sent = {key: comment for key, comment in sent.items() if comment.text.strip()}
+    author_ids = sorted({comment.author_id for comment in sent.values()})
+    authors = {row.id: row.name for row in db.session.execute(select(User.id, User.name).where(User.id.in_(author_ids)))} if sent else {}
+
+    def heading(comment: SectionComment) -> str:
+        if comment.author_id == reader.id:
+            return f"Your comment on submission {previous.number}"
+        return f"Comment on submission {previous.number} by {authors.get(comment.author_id, 'an officer')}"
+
+    return SinceLast(
+        previous.number,
+        latest.number,
+        changes,
+        {key: EarlierComment(heading(comment), comment.text) for key, comment in sent.items()},
+    )
+
+
 # Comparing two submissions.
 
 

@@ -106,7 +106,7 @@ class TestTakeAndAssign:
         assert ret.assigned_to_id == setting.officer.id and ret.assigned_at is not None
         last = db.session.scalar(select(ReturnTransition).order_by(ReturnTransition.id.desc()))
         assert (last.action, last.by_id) == ("take", setting.officer.id)
-        assert "Taken by Sam Officer today" in text_of(client.get("/review"))
+        assert "Taken by you today" in text_of(client.get("/review"))
 
     def test_a_second_officer_taking_gets_a_clear_message_not_an_error(self, app, setting):
         ret = setting.return_in(SUBMITTED)

@@ -139,6 +139,9 @@ def area_form(framework: Framework) -> type[SectionForm]:
     """One form class per framework version, so the grades offered are that version's own."""
 
     class AreaForm(SectionForm):
+        # The school grades itself; an officer reads the school's grade.
+        officer_labels = {"grade": "Self-evaluated grade"}
+
         grade = RadioField(
             "Your self-evaluated grade",
             choices=[SelectChoice(*grade) for grade in framework.grades],
