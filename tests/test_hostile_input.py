@@ -60,6 +60,7 @@ def real_ids(world: World, ret) -> dict[str, object]:
         "key": "priorities",
         "step_key": "respond",
         "version_id": 1,
+        "return_type": "sef",
     }
 
 

@@ -180,6 +180,11 @@ CASES = [
     Case("review.compare", "GET", "other_return", (SIGN_IN, 404, 200, 200)),
     Case("review.compare", "GET", "own_return", (SIGN_IN, 200, 200, 200)),
     Case("review.compare", "GET", "missing_return", (SIGN_IN, 404, 404, 404)),
+    # This year's return against last year's: a school's own, or any school's for council staff.
+    Case("review.compare_years", "GET", "own_school_sef", (SIGN_IN, 200, 200, 200)),
+    Case("review.compare_years", "GET", "other_school_sef", (SIGN_IN, 404, 200, 200)),
+    Case("review.compare_years", "GET", "missing_school_sef", (SIGN_IN, 404, 404, 404)),
+    Case("review.compare_years", "GET", "own_school_no_such_type", (SIGN_IN, 404, 404, 404)),
     # Naming approvers: school staff see their colleagues; only an approver changes them (403 for this contributor).
     Case("team.approvers", "GET", None, (SIGN_IN, 200, 404, 404)),
     Case("team.set_approver", "POST", "colleague", (SIGN_IN, 403, 404, 404)),
@@ -375,6 +380,10 @@ def world(factory):
             "own_return_step": {"return_id": returns["own"], "step_key": "respond"},
             "other_return_step": {"return_id": returns["other"], "step_key": "respond"},
             "own_submission": {"return_id": returns["own"], "number": 1},
+            "own_school_sef": {"school_id": own.id, "return_type": "sef"},
+            "other_school_sef": {"school_id": other.id, "return_type": "sef"},
+            "missing_school_sef": {"school_id": 999999, "return_type": "sef"},
+            "own_school_no_such_type": {"school_id": own.id, "return_type": "no-such-type"},
             "other_submission": {"return_id": returns["other"], "number": 1},
         }
     )

@@ -13,12 +13,12 @@ from app.extensions import db
 from app.engine.forms import ReopenForm
 from app.engine.review_forms import ACCEPT as ACCEPT_DECISION, DECISIONS, RETURN, SAVE, AssignReturnForm, CompareForm, QueueFilterForm, review_form
 from app.htmx import redirect_after_post
-from app.models import CollectionWindow, Return, School, User
+from app.models import CollectionWindow, Return, School, Submission, User
 from app.models.returns import ACCEPTED
-from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, return_or_404
+from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, refuse, return_or_404
 from app.engine import registry
 from app.engine.display import OFFICER, answers_by_section, audience_of
-from app.engine import lifecycle, reviews
+from app.engine import drafts, lifecycle, reviews
 from app.engine.history import history_of, submissions_of
 from app.engine.lifecycle import LifecycleError
 from app.engine.reviews import ReviewError
@@ -363,11 +363,102 @@ def compare(return_id: int):
             school=school,
             window=window,
             rows=rows,
-            form=form if form.errors else None,
-            compare_form=form,
-            comparison=comparison,
             earlier=earlier,
             later=later,
+            form_url=url_for("review.compare", return_id=ret.id),
+            form=form if form.errors else None,
+            compare_form=form,
+            **_comparison_view(
+                comparison,
+                earlier and f"Submission {earlier.submission.number}",
+                later and f"Submission {later.submission.number}",
+                url_for("review.compare", return_id=ret.id, **({"from": earlier.submission.number, "to": later.submission.number} if comparison else {})),
+            ),
         ),
         status,
     )
+
+
+def _comparison_view(comparison, earlier_label: str | None, later_label: str | None, page_url: str) -> dict:
+    """What compare.html shows of a comparison, the same within a return and across years: the
+    sections (all, or with ?changed=1 only those that changed, which needs no JavaScript), how many
+    changed, and the two links between the views."""
+    only_changed = request.args.get("changed") == "1"
+    changed = reviews.changed_sections(comparison) if comparison is not None else []
+    joiner = "&" if "?" in page_url else "?"
+    return {
+        "comparison": comparison,
+        "sections": changed if only_changed else comparison,
+        "changed_sections": changed,
+        "only_changed": only_changed,
+        "earlier_label": earlier_label,
+        "later_label": later_label,
+        "all_url": page_url,
+        "changed_url": f"{page_url}{joiner}changed=1",
+    }
+
+
+# This year's return against last year's: any two submissions of the school's returns of one type,
+# across collection windows.
+
+
+@bp.route("/schools/<int:school_id>/compare/<return_type>")
+@allow(*EVERY_ROLE)
+def compare_years(school_id: int, return_type: str):
+    kind = registry.get(return_type)
+    school = db.session.get(School, school_id)
+    if kind is None or school is None:
+        abort(404)
+    found = reviews.school_submissions(school, kind, current_user)
+    # The same rule as opening the returns: council staff for any school; anyone else only where
+    # the type's policy gives them a part (a school's staff, their own school's returns).
+    if not found and not current_user.is_council_staff and current_user.school_id != school.id:
+        refuse("another school's returns")
+    form = CompareForm(request.args)
+    choices = [SelectChoice(str(row.submission.id), row.label) for row in found]
+    form["from"].choices = choices
+    form["to"].choices = choices
+    status = 200
+    comparison = earlier = later = None
+    if len(found) >= 2:
+        if "from" not in request.args and "to" not in request.args:
+            earlier, later = reviews.default_pair(found)
+            form["from"].data, form["to"].data = str(earlier.submission.id), str(later.submission.id)
+        elif not form.validate():
+            status = 422
+        elif form["from"].data == form["to"].data:
+            form["to"].errors.append("Select two different submissions")
+            status = 422
+        else:
+            place = {str(row.submission.id): index for index, row in enumerate(found)}
+            earlier, later = (found[index] for index in sorted((place[form["from"].data], place[form["to"].data])))
+    if status == 200 and earlier is not None:
+        for row in {earlier.ret.id: earlier, later.ret.id: later}.values():
+            reviews.record_read(row.ret)
+        comparison = reviews.compare(later.ret, school, earlier.submission, later.submission, earlier_return=earlier.ret)
+    else:
+        earlier = later = None
+    page_url = url_for("review.compare_years", school_id=school.id, return_type=kind.key,
+                       **({"from": earlier.submission.id, "to": later.submission.id} if comparison else {}))
+    return (
+        render_template(
+            "review/compare.html",
+            kind=kind,
+            school=school,
+            found=found,
+            earlier=earlier,
+            later=later,
+            form_url=url_for("review.compare_years", school_id=school.id, return_type=kind.key),
+            form=form if form.errors else None,
+            compare_form=form,
+            **_comparison_view(comparison, earlier and earlier.label, later and later.label, page_url),
+        ),
+        status,
+    )
+
+
+@bp.app_template_global()
+def earlier_accepted_submission(school: School, return_type: str, window: CollectionWindow) -> Submission | None:
+    """For the review page's link to compare with last year: the school's accepted return of this
+    type from an earlier window, as accepted."""
+    return drafts.last_accepted(school, return_type, window)

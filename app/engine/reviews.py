@@ -15,6 +15,7 @@ from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from flask import has_request_context, request
+from markupsafe import Markup
 
 from app import audit
 from app.extensions import db
@@ -28,6 +29,7 @@ from app.engine.registry import ReturnType, Step
 from app.engine.history import HistoryRow
 from app.engine.text import normalise_answers
 from app.engine.lifecycle import ACCEPT, RETURN_FOR_CHANGES, SUBMIT, WITHDRAW
+from app.engine import diff
 
 
 class ReviewError(Exception):
@@ -381,6 +383,19 @@ class ComparedRow:
         """What the page tags the row with: a question's change is "changed"."""
         return self.tags or ((CHANGED,) if self.changed else ())
 
+    @property
+    def words(self) -> Markup | None:
+        """For a long answer that was edited: the later text with only the changed words marked
+        (app/engine/diff.py). None for a short value, shown whole as before → after."""
+        if self.parts or not self.changed:
+            return None
+        return diff.word_difference(self.before, self.after)
+
+    @property
+    def long(self) -> bool:
+        """Either side is a long text: shown whole, each on lines of its own rather than in a line."""
+        return diff.is_long(self.before) or diff.is_long(self.after)
+
 
 @dataclass(frozen=True)
 class ComparedSection:
@@ -395,6 +410,11 @@ class ComparedSection:
     @property
     def unchanged(self) -> list[ComparedRow]:
         return [row for row in self.rows if not row.changed]
+
+    @property
+    def change_count(self) -> int:
+        """How many answers changed: a question, or a row of a list (added, removed, moved or edited), counts once."""
+        return len(self.changed)
 
 
 def comparable_rows(item: SectionAnswers) -> list[AnswerRow]:
@@ -490,9 +510,13 @@ def _compare_rows(old_rows: list[AnswerRow], new_rows: list[AnswerRow]) -> list[
     return found
 
 
-def compare(ret: Return, school: School | None, earlier: Submission, later: Submission) -> list[ComparedSection]:
+def compare(ret: Return, school: School | None, earlier: Submission, later: Submission, earlier_return: Return | None = None) -> list[ComparedSection]:
     """Two submissions side by side, field by field, each in its own form version's words; questions
     are matched by their stable key within a section, rows of a list by their ids.
+
+    `ret` is the later submission's return; `earlier_return` the earlier one's when it is another
+    return (last year's, of the same school and type), else the same. Rows copied from last year's
+    return keep their ids, so they pair across years just as across two submissions.
 
     A snapshot from before rows had ids (answers_format 1) knows only places: when either side is
     one, both sides' rows pair by place (the adapter gives each its place's id), as compare always
@@ -502,7 +526,7 @@ def compare(ret: Return, school: School | None, earlier: Submission, later: Subm
     rewritten, so one frozen before text was normalised (CRLF line breaks, say) still equals the same
     words submitted since."""
     by_position = min(earlier.answers_format or ROWS_BY_POSITION, later.answers_format or ROWS_BY_POSITION) < ROWS_WITH_IDS
-    before = answers_by_section(ret.return_type, earlier.form_version, school, normalise_answers(snapshot_answers(earlier, by_position=by_position)), ret)
+    before = answers_by_section(ret.return_type, earlier.form_version, school, normalise_answers(snapshot_answers(earlier, by_position=by_position)), earlier_return or ret)
     after = answers_by_section(ret.return_type, later.form_version, school, normalise_answers(snapshot_answers(later, by_position=by_position)), ret)
     before_by_key = {item.section.key: item for item in before}
     order = [item.section.key for item in after] + [item.section.key for item in before if item.section.key not in {a.section.key for a in after}]
@@ -513,3 +537,66 @@ def compare(ret: Return, school: School | None, earlier: Submission, later: Subm
         rows = _compare_rows(comparable_rows(old) if old else [], comparable_rows(new) if new else [])
         found.append(ComparedSection(key, (new or old).section.title, rows))
     return found
+
+
+def changed_sections(sections: list[ComparedSection]) -> list[ComparedSection]:
+    return [section for section in sections if section.change_count]
+
+
+# Comparing across collection windows: this year's return against last year's.
+
+
+@dataclass(frozen=True)
+class SchoolSubmission:
+    """One submission of one of a school's returns of a type, with its window, for choosing what to compare."""
+
+    submission: Submission
+    ret: Return
+    window: CollectionWindow
+    latest_number: int  # the number of its return's latest submission
+
+    @property
+    def accepted(self) -> bool:
+        """The submission its return was accepted as (the last of an accepted return)."""
+        return self.ret.state == ACCEPTED and self.submission.number == self.latest_number
+
+    @property
+    def label(self) -> str:
+        return f"{self.window.title}: submission {self.submission.number}" + (" (accepted)" if self.accepted else "")
+
+
+def school_submissions(school: School, kind: ReturnType, user: User) -> list[SchoolSubmission]:
+    """Every submission of the school's returns of this type that the user may see (the type's
+    policy, as for opening each return), oldest window first, then by number: one query."""
+    rows = db.session.execute(
+        select(Submission, Return, CollectionWindow)
+        .join(Return, Return.id == Submission.return_id)
+        .join(CollectionWindow, CollectionWindow.id == Return.window_id)
+        .where(Return.school_id == school.id, Return.return_type == kind.key, kind.policy.visible(user))
+        .order_by(CollectionWindow.opens_on, CollectionWindow.id, Submission.number)
+    ).all()
+    latest: dict[int, int] = {}
+    for submission, ret, _ in rows:
+        latest[ret.id] = max(latest.get(ret.id, 0), submission.number)
+    return [
+        SchoolSubmission(submission, ret, window, latest[ret.id])
+        for submission, ret, window in rows
+        # The SQL is the policy's list; its capacity is what opening the return checks, so both agree.
+        if kind.policy.capacity(user, school.id, ret) is not None
+    ]
+
+
+def default_pair(found: list[SchoolSubmission]) -> tuple[SchoolSubmission, SchoolSubmission] | None:
+    """What to compare when nothing is chosen: the latest submission against the school's accepted
+    return from the window before (last year's), else the latest submission of the return before,
+    else the submission before it in the same return. None with fewer than two."""
+    if len(found) < 2:
+        return None
+    later = found[-1]
+    earlier_windows = [row for row in found if row.ret.id != later.ret.id]
+    accepted = [row for row in earlier_windows if row.accepted]
+    if accepted:
+        return accepted[-1], later
+    if earlier_windows:
+        return earlier_windows[-1], later
+    return found[-2], later

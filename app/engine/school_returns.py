@@ -5,7 +5,7 @@ Each reads in a fixed number of queries, however many windows and returns the sc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.formatting import LONDON
 from app.models import CollectionWindow, Return, School, Submission, User, WindowException
+from app.models.returns import ACCEPTED
 from app.models.types import utcnow
 from app.engine import registry
 from app.engine.history import HistoryRow, histories_of
@@ -150,6 +151,10 @@ class SchoolReturn:
     submission_count: int
     history: list[HistoryRow]
     overdue: bool
+    latest_submission_id: int | None = None
+    # For an accepted return: the school's newest submitted return of the same type in a later
+    # window, which the page offers to compare it with (last year's against this year's).
+    compare_with: SchoolReturn | None = None
 
     @property
     def return_title(self) -> str:
@@ -164,12 +169,12 @@ def for_school_page(school: School, user: User, now: datetime | None = None) -> 
     """Every return of the school in every window, newest window first, each with its number of
     submissions and its history: three queries."""
     submission_counts = (
-        select(Submission.return_id, func.count(Submission.id).label("submissions"))
+        select(Submission.return_id, func.count(Submission.id).label("submissions"), func.max(Submission.id).label("latest"))
         .group_by(Submission.return_id)
         .subquery()
     )
     rows = db.session.execute(
-        select(Return, CollectionWindow, func.coalesce(submission_counts.c.submissions, 0), WindowException)
+        select(Return, CollectionWindow, func.coalesce(submission_counts.c.submissions, 0), WindowException, submission_counts.c.latest)
         .join(CollectionWindow, CollectionWindow.id == Return.window_id)
         .outerjoin(submission_counts, submission_counts.c.return_id == Return.id)
         .outerjoin(WindowException, (WindowException.window_id == Return.window_id) & (WindowException.school_id == Return.school_id))
@@ -180,12 +185,28 @@ def for_school_page(school: School, user: User, now: datetime | None = None) -> 
         return []
     histories = histories_of(ret.id for ret, *_ in rows)
     found = []
-    for ret, window, count, exception in rows:
+    for ret, window, count, exception, latest in rows:
         closed = window.closed_at is not None or (exception is not None and exception.closed_at is not None)
         overdue = (
             not closed
             and ret.first_submitted_at is None
             and window_service.is_past_due(window_service.school_due_on(window, exception), now)
         )
-        found.append(SchoolReturn(ret, window, count, histories[ret.id], overdue))
-    return found
+        found.append(SchoolReturn(ret, window, count, histories[ret.id], overdue, latest))
+    return _with_comparisons(found)
+
+
+def _with_comparisons(found: list[SchoolReturn]) -> list[SchoolReturn]:
+    """Each accepted return paired with the newest submitted return of its type from a later window
+    (the list is newest window first), so the page can offer to compare them."""
+    newest: dict[str, int] = {}  # by type: the place in the list of its newest submitted return
+    for place, item in enumerate(found):
+        if item.latest_submission_id is not None:
+            newest.setdefault(item.ret.return_type, place)
+    paired = []
+    for place, item in enumerate(found):
+        later = newest.get(item.ret.return_type)
+        if item.ret.state == ACCEPTED and later is not None and later < place:
+            item = replace(item, compare_with=found[later])
+        paired.append(item)
+    return paired

@@ -253,6 +253,8 @@ CASES = [
     Case("review.reopen", "POST", "/returns/{ret}/reopen", (SIGN_IN, 404, 404, 404, 404, 404, 303, 303, 303)),
     Case("review.submission", "GET", "/returns/{ret}/submissions/1", (SIGN_IN, 200, 200, 200, 200, 404, 200, 200, 200)),
     Case("review.compare", "GET", "/returns/{ret}/compare", (SIGN_IN, 200, 200, 200, 200, 404, 200, 200, 200)),
+    # Across windows: the host's write-ups, to whoever may open them; the outsider learns nothing.
+    Case("review.compare_years", "GET", "/schools/{host}/compare/visit", (SIGN_IN, 200, 200, 200, 200, 404, 200, 200, 200)),
 ]
 
 

@@ -525,7 +525,7 @@ class TestCompare:
             response = client_for(app, user).get(f"/returns/{ret.id}/compare?from=1&to=2")
             assert response.status_code == 200
             page = main_of(response)
-            changed = page[page.index("Inclusion"):]
+            changed = page[page.index('id="section-inclusion"'):]
             changed = changed[:changed.index("unchanged")]
             assert "<del>Reading is taught well</del>" in changed and "<ins>Reading is taught very well</ins>" in changed
             assert "Changed" in changed and "<del>Strong standard</del>" in changed and "<ins>Exceptional</ins>" in changed
