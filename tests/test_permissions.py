@@ -39,6 +39,9 @@ CASES = [
     Case("account.index", "GET", None, (SIGN_IN, 200, 200, 200)),
     Case("account.change_password", "GET", None, (SIGN_IN, 200, 200, 200)),
     Case("account.change_password", "POST", None, (SIGN_IN, 422, 422, 422)),
+    # Mail about submissions is an officer's setting; posted with no choice, the page's error.
+    Case("account.notices", "GET", None, (SIGN_IN, 404, 200, 404)),
+    Case("account.notices", "POST", None, (SIGN_IN, 404, 422, 404)),
     Case("account.mfa_setup", "GET", None, (SIGN_IN, 200, 200, 200)),
     Case("account.mfa_setup", "POST", None, (SIGN_IN, 422, 422, 422)),
     # Not enrolled: nothing to renew or turn off, sent back to the set-up page.
