@@ -5,12 +5,15 @@ Two kinds of notice, one table (NOTICES):
 
 - after a move (the lifecycle's `return_moved` signal): the deciders hear that a school submitted,
   resubmitted or took a step of its type's own; the school's authors and approvers hear that their
-  return was returned for changes, accepted or reopened;
+  return was returned for changes, accepted or reopened, and get a receipt when it is submitted;
 - on a date (`flask notices send`, run by cron): a window has opened, a return is due within a
   week, a return is overdue, and whatever a return type schedules itself
   (ReturnType.scheduled_notices, giving ScheduledNotice objects).
 
-Who hears a move is the return type's policy (`policy.people`), never a list kept here. A mail names
+Who hears a move is the return type's policy (`policy.people`), never a list kept here, narrowed
+for a submission to the people who will act on it: the officer the return is assigned to, or else
+every officer who has not turned submission notices off (administrators are not mailed about
+submissions; they see the queue). A mail names
 the school, the return and where to look, and nothing of the answers: some returns (mental-health
 plans) must never travel by mail. It carries no secret either, only a link to a page that needs
 signing in.
@@ -28,13 +31,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.formatting import LONDON, govuk_date
+from app.formatting import LONDON, govuk_date, govuk_datetime
 from app.mail import absolute_url, send_mail
-from app.models import CollectionWindow, Return, Role, School, User
+from app.models import CollectionWindow, Return, Role, School, Submission, User
 from app.models.returns import DRAFT, RETURNED, SentNotice
 from app.models.types import utcnow
 from app.engine import registry
@@ -84,6 +87,15 @@ NOTICES: dict[str, Notice] = {
             "{actor} has recorded \u201c{step_title}\u201d on {school}'s {what} ({period}).{next}\n\n"
             "To see it, sign in and open:\n\n{link}",
             (DECIDER,),
+        ),
+        Notice(
+            "receipt",
+            "Receipt: {school}'s {what} ({period}) has been submitted",
+            "{actor} submitted {school}'s {what} ({period}){again} to the School Improvement Team on {when}.{late}\n\n"
+            "This is your receipt. There is nothing more to do unless the team asks for changes: "
+            "you will hear from them when they have reviewed it.\n\n"
+            "You can see the return and what was submitted at:\n\n{link}",
+            SCHOOL,
         ),
         Notice(
             "returned",
@@ -234,11 +246,38 @@ def _on_move(ret: Return, *, action: str, user: User, reason: str, from_state: s
             "next": " It is now ready for your decision." if last else "",
         }
     subject, text = render(key, values)
-    people = db.session.scalars(return_type.policy.people(ret, notice.who))
+    people = list(db.session.scalars(return_type.policy.people(ret, notice.who)))
+    if action == SUBMIT:
+        people = told_of_submission(ret, people)
     for person in people:
         if person.id == user.id:
             continue  # nobody is told of their own move
         # One mail each, so nobody learns who else was written to.
+        send_mail(person.email, subject, letter(person, text))
+    if action == SUBMIT:
+        _send_receipts(ret, return_type, values | {"again": " again" if key == "resubmitted" else "", "link": absolute_url(f"/returns/{ret.id}")})
+
+
+def told_of_submission(ret: Return, deciders: Iterable[User]) -> list[User]:
+    """Of the people who decide on this return, those a submission is mailed to: the officer it is
+    assigned to (a resubmission goes back to whoever returned it for changes), whatever their
+    setting; with nobody assigned, every officer who has not turned submission notices off.
+    Administrators who are not assigned hear nothing: they are not the ones who review."""
+    deciders = list(deciders)
+    if ret.assigned_to_id is not None:
+        assigned = [person for person in deciders if person.id == ret.assigned_to_id]
+        if assigned:
+            return assigned
+        # Assigned to someone who no longer decides on it (deactivated): the team hears instead.
+    return [person for person in deciders if person.role == Role.OFFICER.value and person.submission_notices]
+
+
+def _send_receipts(ret: Return, return_type, values: Mapping[str, object]) -> None:
+    """Everyone at the school who may work on the return (the type's policy says who) gets a
+    receipt for the submission, the person who submitted it too: it is their proof it was sent."""
+    submitted_at = db.session.scalar(select(func.max(Submission.submitted_at)).where(Submission.return_id == ret.id))
+    subject, text = render("receipt", values | {"when": govuk_datetime(submitted_at or utcnow())})
+    for person in db.session.scalars(return_type.policy.people(ret, NOTICES["receipt"].who)):
         send_mail(person.email, subject, letter(person, text))
 
 
