@@ -247,6 +247,9 @@ CASES = [
     Case("returns.check", "GET", "/returns/{ret}/check", (SIGN_IN, 200, 200, 200, 200, 404, 404, 404, 404)),
     Case("returns.check", "POST", "/returns/{ret}/check", (SIGN_IN, 422, 422, 422, 422, 404, 404, 404, 404)),
     Case("returns.withdraw", "POST", "/returns/{ret}/withdraw", (SIGN_IN, 303, 303, 303, 303, 404, 404, 404, 404)),
+    # Asking for sign-off: the write-up's writers are told why not (it is submitted; an approver
+    # submits it themselves); anyone else has no such page.
+    Case("returns.ask_for_sign_off", "POST", "/returns/{ret}/ask-for-sign-off", (SIGN_IN, 303, 303, 404, 404, 404, 404, 404, 404)),
     Case("returns.step", "GET", "/returns/{ret}/steps/respond", (SIGN_IN, 404, 404, 200, 404, 404, 404, 404, 404)),
     Case("returns.step", "POST", "/returns/{ret}/steps/respond", (SIGN_IN, 404, 404, 422, 404, 404, 404, 404, 404)),
     Case("review.queue", "GET", "/review", (SIGN_IN, 404, 404, 404, 404, 404, 200, 200, 200)),
