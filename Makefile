@@ -15,6 +15,10 @@ FRONTEND_SOURCES := $(shell find app/static/src -type f 2>/dev/null)
 
 .PHONY: run test frontend install migrate seed clean
 
+# A link in a mail must open the server this starts: unless BASE_URL is set (and not empty),
+# it is this server's own address on PORT (config.py reads BASE_URL; its default, port 5000,
+# would be wrong for `PORT=8080 make run`).
+run: export BASE_URL := $(or $(strip $(BASE_URL)),http://127.0.0.1:$(PORT))
 run: $(VENV)/.installed-run $(DIST_STAMP)
 	mkdir -p instance
 	$(FLASK) db upgrade

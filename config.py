@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,6 +36,13 @@ def database_url(default: str) -> str:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def base_url(environ: Mapping[str, str] | None = None) -> str:
+    """The service's public address, for links in mail: BASE_URL without a trailing slash, or the
+    development server's default address when it is unset or empty (`make run` sets it from PORT)."""
+    environ = os.environ if environ is None else environ
+    return ((environ.get("BASE_URL") or "").strip() or "http://127.0.0.1:5000").rstrip("/")
 
 
 def development_secret_key() -> str:
@@ -96,8 +104,9 @@ class Config:
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "30 per 5 minutes;200 per hour")
 
     # Accounts (see SECURITY.md for why these values).
-    # Links in mail are built from this, never from the request's Host header.
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Links in mail are built from this, never from the request's Host header. `make run` sets it
+    # from PORT when it is not set (the Makefile); an empty value counts as not set.
+    BASE_URL = base_url()
     INVITATION_HOURS = env_int("INVITATION_HOURS", 72)
     RESET_MINUTES = env_int("RESET_MINUTES", 60)
     # Mail about an account: at most this many links per account per hour (per address: RESET_REQUEST_RATE_LIMIT).

@@ -166,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.onboarding.routes import bp as onboarding_bp
     from app.engine.routes import bp as returns_bp
     from app.engine import version_routes  # noqa: F401  (its routes are on returns_bp)
+    from app.engine import signoff_routes  # noqa: F401  (its route is on returns_bp)
     from app.team.routes import bp as team_bp
     from app.schools.routes import bp as schools_bp
     from app.engine.review_routes import bp as review_bp

@@ -34,6 +34,8 @@ EVENTS = {
     "user_created": "Account created",
     "role_changed": "Role changed",
     "approver_changed": "Sign-off rights changed",
+    "sign_off_requested": "Sign-off asked for",
+    "notice_setting_changed": "Submission notices changed",
     "deactivated": "Account deactivated",
     "reactivated": "Account reactivated",
     "signed_out_everywhere": "Signed out everywhere",

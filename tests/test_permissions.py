@@ -39,6 +39,9 @@ CASES = [
     Case("account.index", "GET", None, (SIGN_IN, 200, 200, 200)),
     Case("account.change_password", "GET", None, (SIGN_IN, 200, 200, 200)),
     Case("account.change_password", "POST", None, (SIGN_IN, 422, 422, 422)),
+    # Mail about submissions is an officer's setting; posted with no choice, the page's error.
+    Case("account.notices", "GET", None, (SIGN_IN, 404, 200, 404)),
+    Case("account.notices", "POST", None, (SIGN_IN, 404, 422, 404)),
     Case("account.mfa_setup", "GET", None, (SIGN_IN, 200, 200, 200)),
     Case("account.mfa_setup", "POST", None, (SIGN_IN, 422, 422, 422)),
     # Not enrolled: nothing to renew or turn off, sent back to the set-up page.
@@ -155,6 +158,10 @@ CASES = [
     # A draft cannot be withdrawn: the school is told so on its return's page.
     Case("returns.withdraw", "POST", "own_return", (SIGN_IN, 303, 404, 404)),
     Case("returns.withdraw", "POST", "other_return", (SIGN_IN, 404, 404, 404)),
+    # Asking the approvers to sign off: the contributor is told the draft is not complete yet.
+    Case("returns.ask_for_sign_off", "POST", "own_return", (SIGN_IN, 303, 404, 404)),
+    Case("returns.ask_for_sign_off", "POST", "other_return", (SIGN_IN, 404, 404, 404)),
+    Case("returns.ask_for_sign_off", "POST", "missing_return", (SIGN_IN, 404, 404, 404)),
     # The self-evaluation has no steps after submission: there is no step page to reach.
     Case("returns.step", "GET", "own_return_step", (SIGN_IN, 404, 404, 404)),
     Case("returns.step", "POST", "own_return_step", (SIGN_IN, 404, 404, 404)),

@@ -1,7 +1,9 @@
-"""Your account: details and recent sign-ins, changing the password, two-step verification.
+"""Your account: details and recent sign-ins, changing the password, two-step verification, and
+(for officers) whether a school's submission is mailed to them.
 
-Every change here needs proof that it is still the account's owner at the keyboard: the current
-password (or, for someone sent here straight after signing in to enrol, the sign-in they just made).
+Every change to how someone signs in needs proof that it is still the account's owner at the
+keyboard: the current password (or, for someone sent here straight after signing in to enrol, the
+sign-in they just made). Choosing which mail to get does not.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from app.forms.account import (
     EnrolmentForm,
     EnrolmentWithoutPasswordForm,
     RecoveryCodesForm,
+    SubmissionNoticesForm,
     TurnOffForm,
     normalise_code,
 )
 from app.htmx import redirect_after_post
 from app.mail import send_mail
-from app.models import AuditEvent, School, User
+from app.models import AuditEvent, Role, School, User
 from app.models.types import utcnow
 from app.permissions import EVERY_ROLE, allow
 from app.services import mfa
@@ -209,6 +212,33 @@ def change_password():
             flash("Your password has been changed. You have been signed out on every other device.", "success")
             return redirect_after_post(url_for("account.index"))
     return render_template("account/password.html", form=form), 422 if form.errors else 200
+
+
+# Mail about submissions -------------------------------------------------------------------------
+
+
+@bp.route("/notices", methods=["GET", "POST"])
+@allow(Role.OFFICER)
+def notices():
+    """An officer's choice to be mailed when a school submits a return nobody has taken. Only
+    officers have it: administrators are not mailed about submissions, and schools get receipts."""
+    user = _me()
+    form = SubmissionNoticesForm()
+    if request.method == "GET":
+        form.submission_notices.data = "yes" if user.submission_notices else "no"
+    elif form.validate():
+        wanted = form.submission_notices.data == "yes"
+        if wanted != user.submission_notices:
+            user.submission_notices = wanted
+            audit.record("notice_setting_changed", user=user, subject=user, submission_notices=wanted)
+        flash(
+            "You will be emailed when a school submits a return."
+            if wanted
+            else "You will not be emailed when a school submits a return, unless it is assigned to you.",
+            "success",
+        )
+        return redirect_after_post(url_for("account.index"))
+    return render_template("account/notices.html", form=form), 422 if form.errors else 200
 
 
 # Two-step verification --------------------------------------------------------------------------

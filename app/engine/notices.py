@@ -5,12 +5,17 @@ Two kinds of notice, one table (NOTICES):
 
 - after a move (the lifecycle's `return_moved` signal): the deciders hear that a school submitted,
   resubmitted or took a step of its type's own; the school's authors and approvers hear that their
-  return was returned for changes, accepted or reopened;
+  return was returned for changes, accepted or reopened, and get a receipt when it is submitted;
+- when asked (`ask_for_sign_off`): a contributor who has completed a return asks its approvers to
+  check it and submit it;
 - on a date (`flask notices send`, run by cron): a window has opened, a return is due within a
   week, a return is overdue, and whatever a return type schedules itself
   (ReturnType.scheduled_notices, giving ScheduledNotice objects).
 
-Who hears a move is the return type's policy (`policy.people`), never a list kept here. A mail names
+Who hears a move is the return type's policy (`policy.people`), never a list kept here, narrowed
+for a submission to the people who will act on it: the officer the return is assigned to, or else
+every officer who has not turned submission notices off (administrators are not mailed about
+submissions; they see the queue). A mail names
 the school, the return and where to look, and nothing of the answers: some returns (mental-health
 plans) must never travel by mail. It carries no secret either, only a link to a page that needs
 signing in.
@@ -28,13 +33,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.formatting import LONDON, govuk_date
+from app.formatting import LONDON, govuk_date, govuk_datetime
 from app.mail import absolute_url, send_mail
-from app.models import CollectionWindow, Return, Role, School, User
+from app.models import AuditEvent, CollectionWindow, Return, Role, School, Submission, User
 from app.models.returns import DRAFT, RETURNED, SentNotice
 from app.models.types import utcnow
 from app.engine import registry
@@ -84,6 +89,23 @@ NOTICES: dict[str, Notice] = {
             "{actor} has recorded \u201c{step_title}\u201d on {school}'s {what} ({period}).{next}\n\n"
             "To see it, sign in and open:\n\n{link}",
             (DECIDER,),
+        ),
+        Notice(
+            "receipt",
+            "Receipt: {school}'s {what} ({period}) has been submitted",
+            "{actor} submitted {school}'s {what} ({period}){again} to the School Improvement Team on {when}.{late}\n\n"
+            "This is your receipt. There is nothing more to do unless the team asks for changes: "
+            "you will hear from them when they have reviewed it.\n\n"
+            "You can see the return and what was submitted at:\n\n{link}",
+            SCHOOL,
+        ),
+        Notice(
+            "sign_off",
+            "{actor} asks you to sign off {school}'s {what} ({period})",
+            "{actor} has completed every section of {school}'s {what} ({period}) and asks you, as an approver, "
+            "to check the answers and submit the return.\n\n"
+            "Sign in to check the answers and submit it:\n\n{link}",
+            (APPROVER,),
         ),
         Notice(
             "returned",
@@ -234,12 +256,110 @@ def _on_move(ret: Return, *, action: str, user: User, reason: str, from_state: s
             "next": " It is now ready for your decision." if last else "",
         }
     subject, text = render(key, values)
-    people = db.session.scalars(return_type.policy.people(ret, notice.who))
+    people = list(db.session.scalars(return_type.policy.people(ret, notice.who)))
+    if action == SUBMIT:
+        people = told_of_submission(ret, people)
     for person in people:
         if person.id == user.id:
             continue  # nobody is told of their own move
         # One mail each, so nobody learns who else was written to.
         send_mail(person.email, subject, letter(person, text))
+    if action == SUBMIT:
+        _send_receipts(ret, return_type, values | {"again": " again" if key == "resubmitted" else "", "link": absolute_url(f"/returns/{ret.id}")})
+
+
+def told_of_submission(ret: Return, deciders: Iterable[User]) -> list[User]:
+    """Of the people who decide on this return, those a submission is mailed to: the officer it is
+    assigned to (a resubmission goes back to whoever returned it for changes), whatever their
+    setting; with nobody assigned, every officer who has not turned submission notices off.
+    Administrators who are not assigned hear nothing: they are not the ones who review."""
+    deciders = list(deciders)
+    if ret.assigned_to_id is not None:
+        assigned = [person for person in deciders if person.id == ret.assigned_to_id]
+        if assigned:
+            return assigned
+        # Assigned to someone who no longer decides on it (deactivated): the team hears instead.
+    return [person for person in deciders if person.role == Role.OFFICER.value and person.submission_notices]
+
+
+def _send_receipts(ret: Return, return_type, values: Mapping[str, object]) -> None:
+    """Everyone at the school who may work on the return (the type's policy says who) gets a
+    receipt for the submission, the person who submitted it too: it is their proof it was sent."""
+    submitted_at = db.session.scalar(select(func.max(Submission.submitted_at)).where(Submission.return_id == ret.id))
+    subject, text = render("receipt", values | {"when": govuk_datetime(submitted_at or utcnow())})
+    for person in db.session.scalars(return_type.policy.people(ret, NOTICES["receipt"].who)):
+        send_mail(person.email, subject, letter(person, text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Asking the approvers to sign off
+
+# How long a person waits before asking again about the same return (approvers are not to be
+# pestered by a double click or an impatient colleague).
+SIGN_OFF_INTERVAL = timedelta(minutes=10)
+# Each request is kept in the audit trail: who asked, about which return, whom it mailed.
+SIGN_OFF_EVENT = "sign_off_requested"
+
+
+class SignOffRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def last_sign_off_request(ret: Return, person: User) -> datetime | None:
+    """When this person last asked for this return to be signed off, if within the interval."""
+    since = utcnow() - SIGN_OFF_INTERVAL
+    events = db.session.execute(
+        select(AuditEvent.occurred_at, AuditEvent.detail)
+        .where(AuditEvent.event == SIGN_OFF_EVENT, AuditEvent.user_id == person.id, AuditEvent.occurred_at >= since)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
+    # The return is named in the event's detail (JSON, read the same on both databases): one
+    # person's requests within ten minutes are few.
+    for occurred_at, detail in events:
+        if (detail or {}).get("return_id") == ret.id:
+            return occurred_at
+    return None
+
+
+def _clock(moment: datetime) -> str:
+    """The time of day in London, as in "4:05pm"."""
+    return govuk_datetime(moment).rpartition(" at ")[2]
+
+
+def ask_for_sign_off(ret: Return, person: User) -> list[User]:
+    """Mail the return's approvers (its type's policy says who; only they) that `person` asks them
+    to check and submit it, and give back whom it mailed. The caller has checked that the person
+    is an author who may ask now; this refuses a second request within SIGN_OFF_INTERVAL, and a
+    return with nobody to ask."""
+    approvers = sorted(
+        (
+            approver
+            for approver in db.session.scalars(registry.get(ret.return_type).policy.people(ret, (APPROVER,)))
+            if approver.id != person.id
+        ),
+        key=lambda approver: (approver.name, approver.id),  # as the return's page names them
+    )
+    if not approvers:
+        raise SignOffRefused("Nobody at your school can sign off returns yet. Ask the School Improvement Team to name an approver")
+    asked_at = last_sign_off_request(ret, person)
+    if asked_at is not None:
+        again = asked_at + SIGN_OFF_INTERVAL
+        raise SignOffRefused(
+            f"You asked for sign-off at {_clock(asked_at)}, so the approvers have not been emailed again. "
+            f"You can ask again from {_clock(again)} if the return has still not been submitted"
+        )
+    school = db.session.get(School, ret.school_id)
+    window = db.session.get(CollectionWindow, ret.window_id)
+    values = _about(school, window, ret.return_type) | {"actor": person.name, "link": absolute_url(f"/returns/{ret.id}/check")}
+    subject, text = render("sign_off", values)
+    for approver in approvers:
+        send_mail(approver.email, subject, letter(approver, text))
+    # Recorded with the mail, in its transaction: a request that fails neither mails nor counts.
+    db.session.add(AuditEvent(event=SIGN_OFF_EVENT, user_id=person.id, detail={"return_id": ret.id, "approvers": [a.id for a in approvers]}))
+    db.session.flush()
+    return approvers
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""A signed-in person's own account: their password and two-step verification."""
+"""A signed-in person's own account: their password, two-step verification and what mail they get."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import PasswordField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSubmitInput, GovTextInput
+from wtforms import PasswordField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app.services.passwords import MAX_LENGTH
@@ -97,3 +98,25 @@ class RecoveryCodesForm(FlaskForm):
 class TurnOffForm(FlaskForm):
     password = current_password_field()
     submit = SubmitField("Turn off two-step verification", widget=GovSubmitInput())
+
+
+CHOOSE_SUBMISSION_NOTICES = "Select yes if you want an email when a school submits a return"
+
+
+class SubmissionNoticesForm(FlaskForm):
+    """An officer's choice to be mailed about submissions. Not a sign-in detail, so no password:
+    the session and the CSRF token are proof enough, and the worst a stolen session does here is
+    change which mail the owner gets (and the change is in the audit trail)."""
+
+    submission_notices = RadioField(
+        "Email me when a school submits a return",
+        description=(
+            "While a return is not assigned to anyone, every officer who says yes is emailed when a school "
+            "submits it. You are always emailed when a school resubmits a return assigned to you."
+        ),
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        invalid_choice_message=CHOOSE_SUBMISSION_NOTICES,
+        widget=GovRadioInput(),
+        validators=[InputRequired(message=CHOOSE_SUBMISSION_NOTICES)],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())

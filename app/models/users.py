@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -53,6 +53,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Signs returns off for their school (the head teacher, or a senior leader they name).
     approver: Mapped[bool] = mapped_column(default=False)
+    # An officer's choice to be mailed when a school submits a return nobody has taken yet (on
+    # unless they turn it off under Your account); a return assigned to them always tells them.
+    submission_notices: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Bumped to end every session of this user (sign-out, deactivation, role change).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

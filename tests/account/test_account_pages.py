@@ -21,6 +21,8 @@ ACCOUNT_PAGES = [
     ("POST", "/account/two-step-verification"),
     ("POST", "/account/two-step-verification/recovery-codes"),
     ("POST", "/account/two-step-verification/turn-off"),
+    ("GET", "/account/notices"),
+    ("POST", "/account/notices"),
 ]
 
 

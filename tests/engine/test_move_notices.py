@@ -86,8 +86,13 @@ def test_the_policy_says_who_hears_a_submission_and_a_step_tells_the_deciders(vi
     ret = lifecycle.start(people["staff"], window, school)
     lifecycle.perform(SUBMIT, ret, people["approver"])
     db.session.commit()
-    assert [mail.to for mail in outbox()] == ["link@council.example.org"], "the type's deciders, not every officer"
-    assert outbox()[0].subject == "Willowbank Primary School has submitted its visit write-up (spring 2027)"
+    told = [mail for mail in outbox() if not mail.subject.startswith("Receipt: ")]
+    assert [mail.to for mail in told] == ["link@council.example.org"], "the type's deciders, not every officer"
+    assert told[0].subject == "Willowbank Primary School has submitted its visit write-up (spring 2027)"
+    # The school's writers (the policy's authors and approvers) get a receipt; not the host school.
+    assert sorted(mail.to for mail in outbox() if mail.subject.startswith("Receipt: ")) == [
+        "head@willowbank.example.org", "staff@willowbank.example.org"
+    ]
     outbox().clear()
 
     lifecycle.perform("respond", ret, people["host"])
@@ -107,11 +112,19 @@ def test_the_policy_says_who_hears_a_submission_and_a_step_tells_the_deciders(vi
 
 
 def test_nobody_is_told_of_their_own_move(visit):
+    """Except the receipt for a submission, which is the submitter's proof that it went."""
     window, school, people = visit
-    # A policy whose only person to hear of a submission is the approver who submits it.
+    # A policy whose only person to hear of a submission, or of the host's response, is the
+    # person who makes that move.
     POLICY.link_officer_id = people["approver"].id
     ret = lifecycle.start(people["staff"], window, school)
     lifecycle.perform(SUBMIT, ret, people["approver"])
+    db.session.commit()
+    assert sorted(mail.to for mail in outbox()) == ["head@willowbank.example.org", "staff@willowbank.example.org"]
+    assert all(mail.subject.startswith("Receipt: ") for mail in outbox())
+    outbox().clear()
+    POLICY.link_officer_id = people["host"].id
+    lifecycle.perform("respond", ret, people["host"])
     db.session.commit()
     assert outbox() == []
 
@@ -122,6 +135,7 @@ class TestTheTable:
         "actor": "Sam Officer", "reason": "  Add evidence", "link": "https://golden-thread.test/returns/1",
         "late": "", "step_title": "Respond", "step_state": "host has responded", "next": "",
         "due_date": "3 October 2026", "summary": "Tell us how the year went.", "progress": "It has not been started yet.",
+        "when": "3 October 2026 at 2:15pm", "again": "",
     }
 
     @pytest.mark.parametrize("key", sorted(NOTICES))

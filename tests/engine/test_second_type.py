@@ -148,7 +148,13 @@ def test_a_visit_write_up_goes_through_its_whole_lifecycle_over_http(app, party)
     assert people["approver"].post(f"{overview}/check", {"declaration": "y"}).status_code == 303
     db.session.refresh(ret)
     assert ret.state == "submitted"
-    assert [mail.to for mail in outbox()] == ["link@council.example.org"], "only the deciding officer hears of the submission"
+    # Receipts go to the writers the type's policy names (the visiting school), not the host school.
+    assert [mail.to for mail in outbox() if not mail.subject.startswith("Receipt: ")] == ["link@council.example.org"], (
+        "only the deciding officer hears of the submission"
+    )
+    assert sorted(mail.to for mail in outbox() if mail.subject.startswith("Receipt: ")) == sorted(
+        user.email for user in (party.people["author"], party.people["approver"])
+    )
     outbox().clear()
 
     # Nobody decides before the host has responded, and no other officer decides at all.
@@ -241,6 +247,9 @@ CASES = [
     Case("returns.check", "GET", "/returns/{ret}/check", (SIGN_IN, 200, 200, 200, 200, 404, 404, 404, 404)),
     Case("returns.check", "POST", "/returns/{ret}/check", (SIGN_IN, 422, 422, 422, 422, 404, 404, 404, 404)),
     Case("returns.withdraw", "POST", "/returns/{ret}/withdraw", (SIGN_IN, 303, 303, 303, 303, 404, 404, 404, 404)),
+    # Asking for sign-off: the write-up's writers are told why not (it is submitted; an approver
+    # submits it themselves); anyone else has no such page.
+    Case("returns.ask_for_sign_off", "POST", "/returns/{ret}/ask-for-sign-off", (SIGN_IN, 303, 303, 404, 404, 404, 404, 404, 404)),
     Case("returns.step", "GET", "/returns/{ret}/steps/respond", (SIGN_IN, 404, 404, 200, 404, 404, 404, 404, 404)),
     Case("returns.step", "POST", "/returns/{ret}/steps/respond", (SIGN_IN, 404, 404, 422, 404, 404, 404, 404, 404)),
     Case("review.queue", "GET", "/review", (SIGN_IN, 404, 404, 404, 404, 404, 200, 200, 200)),
