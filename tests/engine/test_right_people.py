@@ -155,18 +155,17 @@ class TestSubmissionNotices:
 
     @pytest.mark.parametrize("assignee", ["quiet", "officer", "admin"])
     def test_the_assigned_officer_alone_hears_of_a_resubmission_whatever_their_setting(self, setting, assignee):
-        """The review change keeps the officer who returned a return assigned to it when the school
-        submits it again; the notice reads `assigned_to_id` as the move left it, sent here as the
-        lifecycle sends it."""
+        """The officer who returned a return gets it back when the school submits it again
+        (app/engine/lifecycle.py), and their notice is the only one the council gets."""
         window, school, people = setting
         ret = completed_return(window, school, people)
         lifecycle.perform(SUBMIT, ret, people["approver"])
         lifecycle.perform(RETURN_FOR_CHANGES, ret, people[assignee], reason="Add evidence")
         db.session.commit()
         outbox().clear()
-        ret.state, ret.assigned_to_id = SUBMITTED, people[assignee].id
-        return_moved.send(ret, action=SUBMIT, user=people["approver"], reason="", from_state=RETURNED, return_type=registry.get("sef"))
+        lifecycle.perform(SUBMIT, ret, people["approver"])
         db.session.commit()
+        assert ret.assigned_to_id == people[assignee].id
         assert notices_to_council() == {people[assignee].email}
         assert {mail.subject for mail in outbox() if mail.to == people[assignee].email} == {
             "Alderbrook Primary School has resubmitted its self-evaluation (autumn 2026)"
