@@ -187,6 +187,24 @@ class TestReviewOfAResubmission:
         assert "Changes since submission 1" in inclusion and "Your comment on submission 1" in inclusion
         assert "Comment on submission 2" in inclusion and "Much better" in inclusion
 
+    def test_a_long_answer_edited_by_one_sentence_shows_only_that_sentence_as_changed(self, app, setting):
+        officer = setting.officer
+        ret = returned_by(setting, officer, {"inclusion": "Say how you know"})
+        before = " ".join(f"Sentence {n} about inclusion and how the school knows it works." for n in range(60))
+        change(ret, "inclusion", strengths=before)
+        resubmit(setting, ret)
+        returned_by_again = submissions_of(ret)[-1].submission
+        reviews.decide(RETURN_FOR_CHANGES, ret, returned_by_again, officer, {"inclusion": "One more thing"}, None, reason="More")
+        db.session.flush()
+        change(ret, "inclusion", strengths=before + " The new sentence the officer asked for.")
+        resubmit(setting, ret)
+        inclusion = section_of(page_of(client_for(app, officer), f"/returns/{ret.id}/review"), "inclusion")
+        inserted = re.findall(r"<ins[^>]*>(.*?)</ins>", inclusion, re.S)
+        assert [re.sub(r"<[^>]+>", "", part).strip() for part in inserted if re.sub(r"<[^>]+>", "", part).strip()] == [
+            "The new sentence the officer asked for."
+        ]
+        assert "<del" not in inclusion.split("Changes since submission 2")[1].split("All answers")[0]
+
     def test_a_first_submission_has_no_changes_to_show(self, app, setting):
         ret = setting.return_in(SUBMITTED)
         page = page_of(client_for(app, setting.officer), f"/returns/{ret.id}/review")
