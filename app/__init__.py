@@ -56,6 +56,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     # Facts are kept right in the transaction of every move, from the same signal.
     from app.engine import facts  # noqa: F401
     from app.engine import versions  # noqa: F401
+    # Living plans keep their rows from the same signal (app/engine/living.py).
+    from app.engine import living  # noqa: F401
 
     from app.cli import register_cli
 
@@ -167,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.engine.routes import bp as returns_bp
     from app.engine import version_routes  # noqa: F401  (its routes are on returns_bp)
     from app.engine import signoff_routes  # noqa: F401  (its route is on returns_bp)
+    from app.engine import living_routes  # noqa: F401  (its routes are on returns_bp)
     from app.team.routes import bp as team_bp
     from app.schools.routes import bp as schools_bp
     from app.engine.review_routes import bp as review_bp

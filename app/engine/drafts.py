@@ -25,7 +25,7 @@ from app.engine.policy import EDITORS
 from app.engine.text import normalise_answers
 from app.engine.merge import Draft, Fingerprint, Flat, Merged, flatten, merge, unflatten
 from app.engine.registry import Section
-from app.engine import lifecycle, versions
+from app.engine import lifecycle, living, versions
 from app.engine.lifecycle import LifecycleError
 
 
@@ -232,6 +232,9 @@ def start_return(user: User, window: CollectionWindow, school: School, *, from_p
         # Copied rows keep their ids (an old snapshot's get theirs from their places), so the rows
         # stay the same rows from one year's return to the next.
         answers = {key: value for key, value in snapshot_answers(previous).items() if key in keys}
+        if return_type.living is not None:
+            # A living list starts from where each row is now, not from where it was on acceptance.
+            answers = living.with_current_rows(return_type.living, previous.return_id, answers)
     return lifecycle.start(user, window, school, answers=answers)
 
 

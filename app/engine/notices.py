@@ -42,7 +42,7 @@ from app.mail import absolute_url, send_mail
 from app.models import AuditEvent, CollectionWindow, Return, Role, School, Submission, User
 from app.models.returns import DRAFT, RETURNED, SentNotice
 from app.models.types import utcnow
-from app.engine import registry
+from app.engine import living, registry
 from app.engine.lifecycle import ACCEPT, REOPEN, RETURN_FOR_CHANGES, SUBMIT
 from app.engine.policy import APPROVER, AUTHOR, DECIDER
 from app.engine.signals import return_moved
@@ -159,6 +159,21 @@ NOTICES: dict[str, Notice] = {
             f"{_HOW_SCHOOLS_WORK}\n\n"
             "Sign in to carry on:\n\n{link}\n\n"
             "If something is stopping you, tell the School Improvement Team.",
+            SCHOOL,
+        ),
+        # A living plan (ReturnType.living): a count and a date only, never an action's words.
+        Notice(
+            "plan_review",
+            "{school}'s {what} ({period}) is due for review",
+            "{school}'s {what} ({period}) was due for review on {due_date}.\n\n"
+            "Sign in to update each action's status and progress:\n\n{link}",
+            SCHOOL,
+        ),
+        Notice(
+            "actions_overdue",
+            "{school}'s {what} ({period}): {count}",
+            "{school}'s {what} ({period}) has {count}: {their} target date has passed and {be} not marked complete.\n\n"
+            "Sign in to update {them}:\n\n{link}",
             SCHOOL,
         ),
     )
@@ -396,7 +411,7 @@ def due_notices(now: datetime | None = None) -> list[ScheduledNotice]:
     it has been sent before. The engine's own cost a query for the windows, one per window for its
     schools, one for the returns and one for the people, however many schools there are."""
     now = now or utcnow()
-    found = _window_notices(now)
+    found = _window_notices(now) + _living_notices(now)
     for return_type in registry.all_types():
         if return_type.scheduled_notices is not None:
             found.extend(return_type.scheduled_notices(now))
@@ -482,6 +497,30 @@ def _window_notices(now: datetime) -> list[ScheduledNotice]:
     return notices
 
 
+def _living_notices(now: datetime) -> list[ScheduledNotice]:
+    """A living plan's review is due, or some of its actions are overdue (app/engine/living.py):
+    to the return's editors, as its type's policy names them, each about its date so it goes once."""
+    notices = []
+    for due in living.plans_due(now):
+        ret = due.ret
+        return_type = registry.get(ret.return_type)
+        school = db.session.get(School, ret.school_id)
+        window = db.session.get(CollectionWindow, ret.window_id)
+        one = due.count == 1
+        values = _about(school, window, ret.return_type) | {
+            "due_date": govuk_date(due.about),
+            "count": f"{due.count} action{'' if one else 's'} overdue",
+            "their": "its" if one else "their",
+            "be": "it is" if one else "they are",
+            "them": "it" if one else "them",
+            "link": absolute_url(f"/returns/{ret.id}/plan"),
+        }
+        mail_subject, text = render(due.key, values)
+        for person in db.session.scalars(return_type.policy.people(ret, NOTICES[due.key].who)):
+            notices.append(ScheduledNotice(due.key, person, f"return:{ret.id}", due.about, mail_subject, text))
+    return notices
+
+
 def _already_sent(notices: list[ScheduledNotice]) -> set[tuple[str, int, str, date]]:
     """Which of these have gone before, in one query (by notice and date, which stay few)."""
     if not notices:
@@ -528,7 +567,10 @@ def parse_moment(text: str) -> datetime:
 
 
 # How the command lists each of the engine's own scheduled notices.
-_LABELS = {"window_open": "window open", "due_soon": "due soon", "overdue": "overdue"}
+_LABELS = {
+    "window_open": "window open", "due_soon": "due soon", "overdue": "overdue",
+    "plan_review": "plan review", "actions_overdue": "actions overdue",
+}
 
 
 def describe(notices: Iterable[ScheduledNotice]) -> list[str]:

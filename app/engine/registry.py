@@ -24,7 +24,7 @@ The engine calls these and never imports a type.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,6 +106,26 @@ class DemoData:
     return_reasons: tuple[str, ...] = ("Please check the answers and send the return again.",)
 
 
+@dataclass(frozen=True)
+class LivingList:
+    """A list in an accepted return that lives on through the year (a mental-health plan's
+    actions): each row becomes a living row the school updates (status and a progress note) and
+    officers read, until a later return of the same type for the school is accepted
+    (app/engine/living.py)."""
+
+    section: str  # the section holding the list, e.g. "action_plan"
+    field: str  # the list answer, e.g. "actions"
+    title_field: str  # the row field that names a row, e.g. "what"
+    status_field: str  # e.g. "status"
+    statuses: Callable[[str], Sequence[tuple[str, str]]]  # (value, label) for a form version
+    complete: str  # the status value meaning done, e.g. "complete"
+    target_field: str  # ISO date field, e.g. "target_on"
+    review_after_days: int = 91  # the plan's next review, counted from acceptance
+    # The row field that holds a progress note, if the form has one: starting next year's return
+    # from this one copies each row's latest note into it (and its latest status into status_field).
+    note_field: str | None = None
+
+
 def _no_sections(form_version: str, school: School | None, ret: Return | None) -> list[Section]:
     return []
 
@@ -145,6 +165,8 @@ class ReturnType:
     # The type's own notices that fall due: given the moment (an aware datetime), the
     # app.engine.notices.ScheduledNotice objects due by then; `flask notices send` sends each once.
     scheduled_notices: Callable[[Any], Iterable[Any]] | None = field(default=None, compare=False)
+    # A list of the accepted return that lives on through the year (app/engine/living.py).
+    living: LivingList | None = field(default=None, compare=False)
     # Invented answers for the demo borough, if the type brings them.
     demo: DemoData | None = field(default=None, compare=False)
     # Folders of templates and a blueprint, where the type has pages of its own.

@@ -2,7 +2,7 @@
 
 from app.models.accounts import AccountToken, AuditEvent, RecoveryCode
 from app.models.imports import ImportRun
-from app.models.returns import Fact, Return, ReturnSection, ReturnTransition, ReviewNote, SectionComment, SectionVersion, SentNotice, StepAnswers, Submission
+from app.models.returns import Fact, LivingPlan, LivingRow, LivingUpdate, Return, ReturnSection, ReturnTransition, ReviewNote, SectionComment, SectionVersion, SentNotice, StepAnswers, Submission
 from app.models.schools import School
 from app.models.users import Role, User
 from app.models.windows import CollectionWindow, WindowException
@@ -13,6 +13,9 @@ __all__ = [
     "CollectionWindow",
     "Fact",
     "ImportRun",
+    "LivingPlan",
+    "LivingRow",
+    "LivingUpdate",
     "RecoveryCode",
     "Return",
     "ReturnSection",

@@ -236,3 +236,60 @@ class Fact(db.Model):
     number_value: Mapped[float | None] = mapped_column(Float)
     current: Mapped[bool] = mapped_column(default=False)
     state: Mapped[str] = mapped_column(String(16))
+
+
+class LivingPlan(db.Model):
+    """An accepted return whose type declares a living list (ReturnType.living): when its plan is
+    next reviewed, and whether a later accepted return of the same type has replaced it (then its
+    rows are read-only)."""
+
+    __tablename__ = "living_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), unique=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    return_type: Mapped[str] = mapped_column(String(32))
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_review_on: Mapped[date]
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("returns.id"))
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LivingRow(db.Model):
+    """One row of a living list, by the row's own id in the accepted snapshot: its answers as
+    accepted, and its current state (the latest update's status and note). `target_on` and
+    `complete` are columns so that "due soon" and "overdue" are plain SQL."""
+
+    __tablename__ = "living_rows"
+    __table_args__ = (
+        UniqueConstraint("return_id", "row_id", name="one_living_row_per_row_id"),
+        Index("ix_living_rows_due", "complete", "target_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
+    row_id: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(default=0)
+    answers: Mapped[dict] = mapped_column(ANSWERS, default=dict)
+    title: Mapped[str] = mapped_column(Text, default="")
+    target_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(40), default="")
+    complete: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    removed: Mapped[bool] = mapped_column(default=False)  # no longer in the re-accepted plan
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LivingUpdate(db.Model):
+    """One update of a living row (who, when, the status and the progress note), never changed."""
+
+    __tablename__ = "living_updates"
+    __table_args__ = (Index("ix_living_updates_row_at", "living_row_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    living_row_id: Mapped[int] = mapped_column(ForeignKey("living_rows.id"))
+    status: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
