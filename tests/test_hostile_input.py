@@ -61,6 +61,7 @@ def real_ids(world: World, ret) -> dict[str, object]:
         "step_key": "respond",
         "version_id": 1,
         "return_type": "sef",
+        "row_id": "a00000000001",
     }
 
 

@@ -283,7 +283,7 @@ class PlanDue:
     """A current plan with something to tell its school: its review is due, or how many of its
     actions are overdue (a count only: an action's words never travel by mail)."""
 
-    key: str  # "plan_review" or "actions_overdue"
+    key: str  # "living_review" or "living_overdue"
     ret: Return
     about: date  # the date the notice is about, so that each is sent once
     count: int = 0
@@ -299,7 +299,7 @@ def plans_due(now: datetime) -> list[PlanDue]:
         return []
     current = and_(LivingPlan.superseded_by_id.is_(None), LivingPlan.return_type.in_(living_types), Return.state == ACCEPTED)
     found = [
-        PlanDue("plan_review", ret, review_on)
+        PlanDue("living_review", ret, review_on)
         for ret, review_on in db.session.execute(
             select(Return, LivingPlan.next_review_on)
             .join(LivingPlan, LivingPlan.return_id == Return.id)
@@ -308,7 +308,7 @@ def plans_due(now: datetime) -> list[PlanDue]:
         )
     ]
     found += [
-        PlanDue("actions_overdue", ret, latest, count)
+        PlanDue("living_overdue", ret, latest, count)
         for ret, count, latest in db.session.execute(
             select(Return, func.count(LivingRow.id), func.max(LivingRow.target_on))
             .join(LivingPlan, LivingPlan.return_id == Return.id)

@@ -163,14 +163,14 @@ NOTICES: dict[str, Notice] = {
         ),
         # A living plan (ReturnType.living): a count and a date only, never an action's words.
         Notice(
-            "plan_review",
+            "living_review",
             "{school}'s {what} ({period}) is due for review",
             "{school}'s {what} ({period}) was due for review on {due_date}.\n\n"
             "Sign in to update each action's status and progress:\n\n{link}",
             SCHOOL,
         ),
         Notice(
-            "actions_overdue",
+            "living_overdue",
             "{school}'s {what} ({period}): {count}",
             "{school}'s {what} ({period}) has {count}: {their} target date has passed and {be} not marked complete.\n\n"
             "Sign in to update {them}:\n\n{link}",
@@ -569,7 +569,7 @@ def parse_moment(text: str) -> datetime:
 # How the command lists each of the engine's own scheduled notices.
 _LABELS = {
     "window_open": "window open", "due_soon": "due soon", "overdue": "overdue",
-    "plan_review": "plan review", "actions_overdue": "actions overdue",
+    "living_review": "plan review due", "living_overdue": "plan actions overdue",
 }
 
 

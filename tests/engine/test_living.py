@@ -238,7 +238,7 @@ def test_the_plans_review_and_its_overdue_actions_are_each_mailed_once_as_a_coun
     # By the review date, every action's target has passed: three are overdue.
     sent = scheduled.send_due(moment)
     keys = sorted((notice.key, notice.user.id) for notice in sent if notice.subject == f"return:{ret.id}")
-    assert keys == sorted([("plan_review", world.approver.id), ("plan_review", world.author.id), ("actions_overdue", world.approver.id), ("actions_overdue", world.author.id)])
+    assert keys == sorted([("living_review", world.approver.id), ("living_review", world.author.id), ("living_overdue", world.approver.id), ("living_overdue", world.author.id)])
     # Queued with the transaction (it goes when the command commits).
     mails = [mail for mail in pending_mail() if f"/returns/{ret.id}/plan" in mail.body]
     assert len(mails) == 4 and {mail.to for mail in mails} == {world.approver.email, world.author.email}
@@ -258,12 +258,12 @@ def test_the_plans_review_and_its_overdue_actions_are_each_mailed_once_as_a_coun
     row.target_on = plan.next_review_on + timedelta(days=1)
     db.session.flush()
     again = [n for n in scheduled.send_due(later) if n.subject == f"return:{ret.id}"]
-    assert sorted(n.key for n in again) == ["actions_overdue", "actions_overdue"]
+    assert sorted(n.key for n in again) == ["living_overdue", "living_overdue"]
 
 
 def test_nothing_is_mailed_for_a_plan_with_no_overdue_action_before_its_review(app, world):
     accepted(world, actions=[action(A, "Train staff", days=30)])
-    assert [n for n in scheduled.due_notices() if n.key in ("plan_review", "actions_overdue")] == []
+    assert [n for n in scheduled.due_notices() if n.key in ("living_review", "living_overdue")] == []
 
 
 @pytest.mark.parametrize("size", [3, 12])

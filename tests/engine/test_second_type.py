@@ -250,6 +250,10 @@ CASES = [
     # Asking for sign-off: the write-up's writers are told why not (it is submitted; an approver
     # submits it themselves); anyone else has no such page.
     Case("returns.ask_for_sign_off", "POST", "/returns/{ret}/ask-for-sign-off", (SIGN_IN, 303, 303, 404, 404, 404, 404, 404, 404)),
+    # A visit write-up has no living list: nobody reaches a plan's pages (tests/engine/test_living.py).
+    Case("returns.living_plan", "GET", "/returns/{ret}/plan", (SIGN_IN, 404, 404, 404, 404, 404, 404, 404, 404)),
+    Case("returns.living_row", "GET", "/returns/{ret}/plan/a00000000001", (SIGN_IN, 404, 404, 404, 404, 404, 404, 404, 404)),
+    Case("returns.living_row", "POST", "/returns/{ret}/plan/a00000000001", (SIGN_IN, 404, 404, 404, 404, 404, 404, 404, 404), data=(("status", "complete"),)),
     Case("returns.step", "GET", "/returns/{ret}/steps/respond", (SIGN_IN, 404, 404, 200, 404, 404, 404, 404, 404)),
     Case("returns.step", "POST", "/returns/{ret}/steps/respond", (SIGN_IN, 404, 404, 422, 404, 404, 404, 404, 404)),
     Case("review.queue", "GET", "/review", (SIGN_IN, 404, 404, 404, 404, 404, 200, 200, 200)),
