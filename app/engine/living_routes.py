@@ -62,14 +62,16 @@ def living_plan(return_id: int):
     ret, kind, plan, editor = _plan_or_404(return_id)
     reviews.record_read(ret)
     school, window = _context(ret)
+    every = living.rows_of(ret.id, removed=True)
     response = Response(
         render_template(
             "returns/living.html",
             ret=ret, school=school, window=window, kind=kind, plan=plan, editor=editor,
-            rows=living.rows_of(ret.id), removed=[state for state in living.rows_of(ret.id, removed=True) if state.row.removed],
+            rows=[state for state in every if not state.row.removed], removed=[state for state in every if state.row.removed],
             read_only=living.read_only_reason(ret, plan), statuses=living.status_labels(kind.living, ret.form_version),
         )
     )
+    response.vary.add("HX-Request")
     return response
 
 

@@ -282,3 +282,20 @@ def test_the_plan_pages_queries_do_not_grow_with_its_rows(app, world, count_quer
 
 
 QUERIES: dict[int, int] = {}
+
+
+def test_an_htmx_update_with_a_problem_gets_the_rows_fragment_with_the_message(app, world):
+    ret = accepted(world)
+    response = update(Browser(app, world.author), ret, A, "complete", "x" * 2001, htmx=True)
+    assert response.status_code == 422
+    fragment = page(response)
+    assert 'id="living-row"' in fragment and "<html" not in fragment and "2,000 characters or fewer" in fragment
+
+
+def test_the_return_links_its_plan_once_accepted(app, world):
+    ret = submitted(world)
+    author, officer = Browser(app, world.author), Browser(app, world.officer)
+    assert f"/returns/{ret.id}/plan" not in page(author.get(f"/returns/{ret.id}"))
+    lifecycle.perform(lifecycle.ACCEPT, ret, world.officer)
+    assert "Update the plan" in page(author.get(f"/returns/{ret.id}"))
+    assert "See the plan" in page(officer.get(f"/returns/{ret.id}"))
