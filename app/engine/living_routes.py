@@ -90,7 +90,12 @@ def _render_row(ret, kind, plan, editor, found, form, *, status: int = 200, save
 
 
 def _form(kind, ret, found, formdata=None) -> LivingUpdateForm:
-    form = LivingUpdateForm(formdata=formdata) if formdata is not None else LivingUpdateForm(data={"status": found.row.status})
+    """The update form: what was posted, or (formdata None, also after a saved htmx update) empty
+    but for the row's current status, so the next update starts afresh."""
+    if formdata is not None:
+        form = LivingUpdateForm(formdata=formdata)
+    else:
+        form = LivingUpdateForm(formdata=None, data={"status": found.row.status})
     form.status.choices = list(kind.living.statuses(ret.form_version))
     return form
 

@@ -116,6 +116,7 @@ def test_updates_are_kept_in_order_with_who_and_when_and_shown_as_a_timeline(app
     assert response.status_code == 200 and response.headers.get("Vary", "").count("HX-Request")
     fragment = page(response)
     assert 'id="living-row"' in fragment and "<html" not in fragment and "Your update has been saved" in fragment
+    assert "Trainer cancelled</textarea>" not in fragment, "the form starts afresh for the next update"
     entries = db.session.execute(
         select(LivingUpdate.status, LivingUpdate.note, LivingUpdate.by_id).join(LivingRow).where(LivingRow.row_id == A).order_by(LivingUpdate.id)
     ).all()
