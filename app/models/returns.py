@@ -293,3 +293,8 @@ class LivingUpdate(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# An update is the record of what the school said when: never changed or deleted.
+event.listen(LivingUpdate, "before_update", _frozen)
+event.listen(LivingUpdate, "before_delete", _frozen)

@@ -300,3 +300,14 @@ def test_the_return_links_its_plan_once_accepted(app, world):
     lifecycle.perform(lifecycle.ACCEPT, ret, world.officer)
     assert "Update the plan" in page(author.get(f"/returns/{ret.id}"))
     assert "See the plan" in page(officer.get(f"/returns/{ret.id}"))
+
+
+def test_an_update_once_kept_is_never_changed(world):
+    from app.models.returns import FrozenRecordError
+
+    ret = accepted(world)
+    row = db.session.scalar(select(LivingRow).where(LivingRow.row_id == A))
+    entry = living.add_update(ret, row, user=world.author, status="on_track", note="As it was")
+    with pytest.raises(FrozenRecordError), db.session.begin_nested():
+        entry.note = "Rewritten"
+        db.session.flush()
