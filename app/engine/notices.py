@@ -172,8 +172,8 @@ NOTICES: dict[str, Notice] = {
         Notice(
             "living_overdue",
             "{school}'s {what} ({period}): {count}",
-            "{school}'s {what} ({period}) has {count}: {their} target date has passed and {be} not marked complete.\n\n"
-            "Sign in to update {them}:\n\n{link}",
+            "{school}'s {what} ({period}) has {count} (an action is overdue when its target date has passed and it is not marked complete).\n\n"
+            "Sign in to see which and bring the plan up to date:\n\n{link}",
             SCHOOL,
         ),
     )
@@ -506,13 +506,9 @@ def _living_notices(now: datetime) -> list[ScheduledNotice]:
         return_type = registry.get(ret.return_type)
         school = db.session.get(School, ret.school_id)
         window = db.session.get(CollectionWindow, ret.window_id)
-        one = due.count == 1
         values = _about(school, window, ret.return_type) | {
             "due_date": govuk_date(due.about),
-            "count": f"{due.count} action{'' if one else 's'} overdue",
-            "their": "its" if one else "their",
-            "be": "it is" if one else "they are",
-            "them": "it" if one else "them",
+            "count": f"{due.count} action{'' if due.count == 1 else 's'} overdue",
             "link": absolute_url(f"/returns/{ret.id}/plan"),
         }
         mail_subject, text = render(due.key, values)
