@@ -13,6 +13,8 @@ type may differ in is a field here with a default that gives the self-evaluation
   an explanation instead of being refused;
 - audit_reads: whether every read of a return's answers is written to the audit trail;
 - scheduled_notices: the type's own notices that fall due on a date (a plan's review).
+- living: a list of the accepted return that lives on through the year (a plan's actions), which
+  the school updates and officers read (app/engine/living.py).
 
 A section's form words its questions for the school; where that wording does not fit an officer
 ("Your self-evaluated grade"), the form gives officers' words in `officer_labels` (by field name,
