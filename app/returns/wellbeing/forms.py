@@ -21,8 +21,9 @@ from app.returns.wellbeing.framework import MAX_ACTIONS, MIN_ACTIONS, NO_PUPIL, 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 
 
-def short_text(label: str, *, hint: str = "", required: str | None = None, limit: int = 200) -> StringField:
-    validators = [DataRequired(message=required)] if required else [Optional()]
+def short_text(label: str, *, hint: str = "", required: str | None = None, limit: int = 200, optional: bool = True) -> StringField:
+    # optional=False where a validate_<field> decides when a blank is allowed (Optional() would stop it).
+    validators = [DataRequired(message=required)] if required else [Optional()] if optional else []
     validators.append(Length(max=limit, message=f"{label} must be {limit:,} characters or fewer"))
     return StringField(label, description=f"{hint} {NO_PUPIL}".strip(), widget=GovTextInput(), filters=[strip], validators=validators)
 
@@ -63,7 +64,7 @@ class LeadForm(SectionForm):
         "Have they completed DfE quality-assured senior mental health lead training?",
         "Select whether the lead has completed the training",
     )
-    provider = short_text("Training provider", hint="Only if they have completed the training.")
+    provider = short_text("Training provider", hint="Only if they have completed the training.", optional=False)
     # No Optional(): it would stop validate_trained_on, which decides when a blank date is allowed.
     trained_on = GovDateField("When they completed the training", description="Only if they have completed the training. For example, 14 3 2025")
 
