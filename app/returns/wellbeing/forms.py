@@ -85,6 +85,7 @@ class LeadForm(SectionForm):
 def principles_form(version: Version) -> type[SectionForm]:
     """One rating and its evidence per principle, in this version's words."""
     fields: dict = {"officer_labels": {}}
+    short = dict(version.short_names)
     for key, words in version.principles:
         fields[key] = RadioField(
             words,
@@ -95,7 +96,7 @@ def principles_form(version: Version) -> type[SectionForm]:
             invalid_choice_message="Select one of the ratings",
         )
         fields[f"{key}_evidence"] = text(
-            "Evidence for this rating",
+            f"Evidence for {short[key][0].lower() + short[key][1:]}",
             hint="What the school does and how you know.",
             required=f"Enter the evidence for your rating of {words[0].lower() + words[1:]}",
         )
@@ -120,7 +121,7 @@ class SurveyForm(SectionForm):
 @cache
 def action_forms(version: Version) -> tuple[type[Form], type[SectionForm]]:
     class ActionForm(Form):
-        principle = choice("Principle it serves", version.principles, placeholder="Select a principle", invalid="Select a principle from the list")
+        principle = choice("Principle it serves", version.short_names, placeholder="Select a principle", invalid="Select a principle from the list")
         what = text("What will be done", limit=2000)
         outcome = text("Intended outcome", limit=2000, rows=3)
         success_criteria = text("How success will be measured", limit=2000, rows=3)

@@ -19,6 +19,7 @@ class Version:
     version: str
     title: str
     principles: tuple[tuple[str, str], ...]  # (key, words)
+    short_names: tuple[tuple[str, str], ...]  # (key, a few words): for lists and evidence labels
     ratings: tuple[tuple[str, str], ...]  # from least to most established
     thrive_needs: tuple[tuple[str, str], ...]
     focuses: tuple[tuple[str, str], ...]
@@ -40,6 +41,16 @@ WELLBEING_2026 = Version(
         ("identifying_need", "Identifying need and monitoring impact of interventions"),
         ("parents_carers", "Working with parents and carers"),
         ("targeted_support", "Targeted support and appropriate referral"),
+    ),
+    short_names=(
+        ("leadership", "Leadership and management"),
+        ("ethos", "Ethos and environment"),
+        ("curriculum", "Curriculum, teaching and learning"),
+        ("student_voice", "Student voice"),
+        ("staff_development", "Staff development"),
+        ("identifying_need", "Identifying need and monitoring impact"),
+        ("parents_carers", "Working with parents and carers"),
+        ("targeted_support", "Targeted support and referral"),
     ),
     ratings=(
         ("not_started", "Not yet started"),

@@ -125,6 +125,7 @@ def test_the_type_is_registered_with_its_four_sections_and_audited_reads(world):
     sections = kind.sections_for(kind.form_version, world.school)
     assert [s.key for s in sections] == SECTIONS
     assert all(NO_PUPIL in s.hint for s in sections)
+    assert [key for key, _ in CURRENT.short_names] == PRINCIPLES and len(PRINCIPLES) == 8
     action_form = sections[-1].form
     assert sections[-1].key == "action_plan" and "actions" in dir(action_form)
 
@@ -221,7 +222,7 @@ WRONG = [
     ("lead", "role", "r" * 201, "Their role in the school must be 200 characters or fewer"),
     ("lead", "provider", "p" * 201, "Training provider must be 200 characters or fewer"),
     *[("principles", p, "brilliant", "Select one of the ratings") for p in PRINCIPLES],
-    *[("principles", f"{p}_evidence", "e" * 2001, "Evidence for this rating must be 2,000 characters or fewer") for p in PRINCIPLES],
+    *[("principles", f"{p}_evidence", "e" * 2001, f"Evidence for {dict(CURRENT.short_names)[p].lower()} must be 2,000 characters or fewer") for p in PRINCIPLES],
     ("survey", "took_part", "perhaps", "Select yes or no"),
     ("survey", "mhst", "perhaps", "Select yes or no"),
     ("action_plan", "actions-1-principle", "wellness", "Select a principle from the list"),
