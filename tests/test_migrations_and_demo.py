@@ -55,6 +55,7 @@ def test_seed_demo_builds_the_borough_with_the_given_password(fresh_app, monkeyp
         admin = db.session.scalar(select(User).where(User.email == "admin@example.org"))
         assert admin.role == "admin"
         check_seeded_returns()
+        check_seeded_wellbeing()
     client = fresh_app.test_client()
     token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/sign-in").text).group(1)
     response = client.post(
@@ -115,7 +116,7 @@ def check_seeded_returns() -> None:
     all made through the lifecycle (a transition for every move), and nobody mailed about them."""
     today = date.today()
     year = academic_year_start(today)
-    last, current = db.session.scalars(select(CollectionWindow).order_by(CollectionWindow.opens_on)).all()
+    last, current = db.session.scalars(select(CollectionWindow).where(CollectionWindow.return_type == "sef").order_by(CollectionWindow.opens_on)).all()
     assert (last.title, current.title) == (f"Self-evaluation, autumn {year - 1}", f"Self-evaluation, autumn {year}")
     assert last.closed_at is not None and current.closed_at is None
     assert current.opens_on < today and 14 <= (current.due_on - today).days <= 28
@@ -166,3 +167,31 @@ def check_seeded_returns() -> None:
         )
         assert last_move.to_state == ret.state
     assert outbox() == []
+
+
+def check_seeded_wellbeing() -> None:
+    """The mental-health action plans: a window of their own with schools at every state, answers
+    in the shape the forms save, actions that fit each school's phase, some due soon and overdue."""
+    today = date.today()
+    year = academic_year_start(today)
+    last, current = db.session.scalars(select(CollectionWindow).where(CollectionWindow.return_type == "wellbeing").order_by(CollectionWindow.opens_on)).all()
+    assert current.title == f"Mental health action plan, autumn {year}" and current.closed_at is None
+    kind = registry.get("wellbeing")
+    states = {ret.state for ret in db.session.scalars(select(Return).where(Return.window_id == current.id))}
+    assert states == {"draft", "submitted", "returned", "accepted"}
+    schools = {school.id: school for school in db.session.scalars(select(School))}
+    overdue = due_soon = 0
+    for ret in db.session.scalars(select(Return).where(Return.window_id == current.id, Return.state != "draft")):
+        submission = db.session.scalars(select(Submission).where(Submission.return_id == ret.id).order_by(Submission.number.desc())).first()
+        school = schools[ret.school_id]
+        for section in kind.sections_for(ret.form_version, school):
+            answers = submission.answers[section.key]
+            assert section.form.load(answers, meta={"csrf": False}).answers() == answers, section.key
+        for action in submission.answers["action_plan"]["actions"]:
+            target = date.fromisoformat(action["target_on"])
+            assert date.fromisoformat(action["start_on"]) <= target
+            overdue += target < today and action["status"] != "complete"
+            due_soon += today <= target <= today + timedelta(days=14)
+            if school.phase == "Nursery":
+                assert "year 1" not in action["what"].lower() and "exam" not in action["what"].lower()
+    assert overdue >= 2 and due_soon >= 2
