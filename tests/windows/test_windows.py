@@ -223,7 +223,7 @@ class TestDueTime:
 def test_the_first_question_is_the_return_with_each_rule_beside_it(admin_client):
     page = admin_client.get("/admin/windows/new").get_data(as_text=True)
     assert re.search(r'<legend class="govuk-fieldset__legend[^"]*">\s*<h1 class="govuk-fieldset__heading">\s*Which return does this window collect\?', page)
-    assert re.search(r'School self-evaluation\s*</label>\s*<div id="return_type-item-hint" class="govuk-hint govuk-radios__hint">\s*Open schools of the phases you choose', page)
+    assert re.search(r'School self-evaluation\s*</label>\s*<div id="return_type(?:-\d+)?-item-hint" class="govuk-hint govuk-radios__hint">\s*Open schools of the phases you choose', page)
     assert '<form method="get" action="/admin/windows/new"' in page
 
 

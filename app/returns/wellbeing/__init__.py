@@ -4,14 +4,15 @@ The school names its senior mental health lead, rates itself against the eight p
 whole-school approach, says whether it took part in the pupil wellbeing survey and has a Mental
 Health Support Team, and sets out its actions. Its lists are versioned data (framework.py). The
 school's own staff write it and its approvers submit it (the engine's default school policy); every
-phase is asked (the default phase scope). Plans are sensitive: every read of one is audited.
+phase is asked (the default phase scope). Plans are sensitive: every read of one is audited. Once
+accepted, a plan's actions are a living plan the school keeps up to date through the year.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from app.engine.registry import DemoData, ReturnType, Section
+from app.engine.registry import DemoData, LivingList, ReturnType, Section
 from app.returns.wellbeing import demo
 from app.returns.wellbeing.facts import wellbeing_facts
 from app.returns.wellbeing.framework import CURRENT, NO_PUPIL, version as version_of
@@ -38,6 +39,12 @@ RETURN_TYPE = WELLBEING = ReturnType(
     facts=wellbeing_facts,
     declaration="I confirm that this plan is accurate, that the headteacher has seen it, and that nothing in it could identify a pupil.",
     audit_reads=True,
+    # Once accepted, the actions live on through the year: the school updates each one's status and
+    # a progress note without reopening the plan (app/engine/living.py).
+    living=LivingList(
+        section="action_plan", field="actions", title_field="what", status_field="status",
+        statuses=lambda form_version: version_of(form_version).statuses, complete="complete", target_field="target_on",
+    ),
     template_folder=str(Path(__file__).parent / "templates"),
     demo=DemoData("Mental health action plan", demo.answers, demo.COMMENTS, demo.RETURN_REASONS),
 )

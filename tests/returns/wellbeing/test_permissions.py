@@ -63,6 +63,9 @@ def world(factory):
         "other_school_sef": {"school_id": other.id, "return_type": "wellbeing"},
         "missing_school_sef": {"school_id": 999999, "return_type": "wellbeing"},
         "own_school_no_such_type": {"school_id": own.id, "return_type": "no-such-type"},
+        # Neither plan is accepted, so neither has a living plan yet: its pages are 404 to everyone.
+        "own_return_plan_row": {"return_id": own_id, "row_id": "a00000000001"},
+        "other_return_plan_row": {"return_id": other_id, "row_id": "a00000000001"},
     }
     return people, targets
 
