@@ -13,51 +13,63 @@ from tests.browser.conftest import check_page, sign_in
 
 pytestmark = pytest.mark.browser
 
-_claimed: set[int] = set()
+_claimed: set[tuple[int, int]] = set()  # (window id, school id) taken by a journey in this worker
 
 
 def a_school_with_an_open_sef_window(live) -> tuple[int, str, str]:
-    """(window id, school name, head's email) for a school that has not started its return, in the
-    open self-evaluation window (the demo's, or one opened here if the demo has none)."""
+    """(window id, school name, head's email) for a school that has not started its return in an
+    open self-evaluation window: the demo's first, then windows opened here when its schools run out.
+
+    Journeys that open windows of their own for one journey, and close them when it ends, use
+    academic years from 2031 (tests/browser/test_closing.py): never those, or a return started in
+    one would be closed under the journey that took it."""
     from sqlalchemy import select
 
     from app.extensions import db
     from app.formatting import LONDON
-    from app.models import CollectionWindow, Return, Role, School, User
+    from app.models import CollectionWindow, Return, Role, User
     from app.models.types import utcnow
     from app.services import windows as window_service
 
     with live.app.app_context():
         today = utcnow().astimezone(LONDON).date()
-        # The earliest open one: the demo's. Journeys that open windows of their own (and close them
-        # when they finish) run beside this one, and a return started in theirs would be closed under it.
-        window = db.session.scalar(
-            select(CollectionWindow).where(
-                CollectionWindow.return_type == "sef", CollectionWindow.closed_at.is_(None), CollectionWindow.opens_on <= today,
-                CollectionWindow.due_on >= today,
-            ).order_by(CollectionWindow.id).limit(1)
+        windows = list(
+            db.session.scalars(
+                select(CollectionWindow).where(
+                    CollectionWindow.return_type == "sef", CollectionWindow.closed_at.is_(None), CollectionWindow.opens_on <= today,
+                    CollectionWindow.due_on >= today, CollectionWindow.academic_year < "2031",
+                ).order_by(CollectionWindow.id)
+            )
         )
-        if window is None:
-            window = CollectionWindow(
-                return_type="sef", academic_year="2026/27", period="summer", title="Self-evaluation, summer term",
-                opens_on=today - timedelta(days=7), due_on=today + timedelta(days=21),
-                phases=["Primary", "Secondary", "Middle deemed primary", "Middle deemed secondary", "All-through", "16 plus", "Nursery"],
-            )
-            db.session.add(window)
-            db.session.commit()
-        started = set(db.session.scalars(select(Return.school_id).where(Return.window_id == window.id)))
-        for school, _exception in window_service.schools_in_scope(window):
-            if school.id in started or school.id in _claimed:
+        for spare in ("autumn", "spring", "summer", "annual", None):
+            for window in windows:
+                started = set(db.session.scalars(select(Return.school_id).where(Return.window_id == window.id)))
+                for school, _exception in window_service.schools_in_scope(window):
+                    if school.id in started or (window.id, school.id) in _claimed or school.offers_sixth_form:
+                        continue
+                    head = db.session.scalar(
+                        select(User).where(User.school_id == school.id, User.role == Role.SCHOOL.value, User.approver.is_(True), User.active.is_(True))
+                    )
+                    if head is not None:
+                        _claimed.add((window.id, school.id))
+                        result = (window.id, school.name, head.email)
+                        db.session.remove()
+                        return result
+            if spare is None or db.session.scalar(
+                select(CollectionWindow.id).where(CollectionWindow.return_type == "sef", CollectionWindow.academic_year == "2030/31", CollectionWindow.period == spare)
+            ):
                 continue
-            head = db.session.scalar(
-                select(User).where(User.school_id == school.id, User.role == Role.SCHOOL.value, User.approver.is_(True), User.active.is_(True))
-            )
-            if head is not None and not school.offers_sixth_form:
-                _claimed.add(school.id)
-                result = (window.id, school.name, head.email)
-                db.session.remove()
-                return result
-    pytest.fail("no school left without a return in the open self-evaluation window")
+            # Every school has a return in the windows there are: open another, left open for others.
+            windows = [
+                CollectionWindow(
+                    return_type="sef", academic_year="2030/31", period=spare, title=f"Self-evaluation, {spare} 2030",
+                    opens_on=today - timedelta(days=7), due_on=today + timedelta(days=21),
+                    phases=["Primary", "Secondary", "Middle deemed primary", "Middle deemed secondary", "All-through", "16 plus", "Nursery"],
+                )
+            ]
+            db.session.add(windows[0])
+            db.session.commit()
+    pytest.fail("no school left without a return in the open self-evaluation windows")
 
 
 def start_blank(page, window_id: int, *, keyboard: bool) -> None:
