@@ -68,6 +68,7 @@ def wellbeing():
     return render_template(
         "officer/wellbeing.html",
         found=found, filters=filters, windows=windows, window=window, errors=errors, error_list=errors, trusts=trusts, phases=wb.phases(),
-        chart=wb.principles_chart(found), action_tables=wb.action_tables(found), lead_rows=wb.lead_rows(found),
+        chart=wb.principles_chart(found), principle_rows=wb.principle_rows(found),
+        rating_words=[words for _, words in found.version.ratings], action_tables=wb.action_tables(found), lead_rows=wb.lead_rows(found),
         principle_names=dict(found.version.short_names), status_names=dict(found.version.statuses), query=query,
     )
