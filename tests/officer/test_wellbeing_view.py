@@ -103,6 +103,13 @@ def borough(app, factory):
         ratings=all_of("not_started"), trained="yes", took_part="no", mhst="yes",
         actions=[action("c1", status="off_track", thrive="getting_more_help", focus="resilience", target=FUTURE)],
     ), trust="Oak Trust", accept=True)
+    # E: sent back for changes: its facts are not current, so nothing of it counts.
+    _, _, e_ret = b.send("Elm Primary", "Primary", plan(
+        ratings=all_of("embedded"), trained="yes", took_part="yes",
+        actions=[action("e1", status="on_track", thrive="thriving", focus="anger", target=PAST)],
+    ), trust="Oak Trust")
+    lifecycle.perform(lifecycle.TAKE, e_ret, b.officer)
+    lifecycle.perform(lifecycle.RETURN_FOR_CHANGES, e_ret, b.officer, reason="Please add a target for the survey")
     # D: a school that only has a plan in last year's window.
     b.d, _, _ = b.send("Damson Primary", "Primary", plan(
         ratings=all_of("embedded"), trained="yes", took_part="yes",
@@ -199,9 +206,11 @@ def test_both_downloads_hold_the_page_s_figures(app, borough):
     assert browser.get("/wellbeing", query_string={"download": "csv", "table": "pupils"}).status_code == 404
 
 
-def test_schools_are_refused(app, borough):
+def test_schools_are_refused_and_only_council_staff_see_the_link(app, borough):
     school = Browser(app, borough.a_user)
     assert school.get("/wellbeing").status_code == 404
+    assert 'href="/wellbeing"' not in text(school.get("/school"))
+    assert 'href="/wellbeing"' in text(officer_browser(app, borough).get("/schools"))
     assert school.get("/wellbeing", query_string={"download": "csv", "table": "overdue"}).status_code == 404
 
 
