@@ -151,9 +151,9 @@ NOTES = {
 
 def living_updates(rows: list, school: School, rng: random.Random, accepted: datetime, today: date) -> list[tuple]:
     """The updates the school's staff made to an accepted plan's actions since `accepted`, each
-    (row, status, note, when), oldest first. An action whose target has passed is mostly complete,
-    else off track (so overdue); one due within the fortnight is at risk; the rest move from not
-    started to on track, a few at risk. Several updates per action, spread over the months from
+    (row, status, note, when), oldest first. An action whose target has just passed is off track
+    (so overdue), one long past mostly complete; one due within the fortnight is at risk; the rest
+    move from not started to on track, a few at risk. Several updates per action, spread over the months from
     acceptance to today (or to the end of the plan's summer term, for last year's plan)."""
     early = _bank(school) is EARLY
     words = {"pupils": "children" if early else "pupils", "class_": "room" if early else "class"}
@@ -166,7 +166,8 @@ def living_updates(rows: list, school: School, rng: random.Random, accepted: dat
     for n, row in enumerate(rows):
         target = row.target_on
         if target is not None and target < today:
-            final = "off_track" if n == 0 or rng.random() < 0.25 else "complete"
+            # just missed: off track; long past: mostly done, a few left behind
+            final = "off_track" if target >= today - timedelta(days=30) or rng.random() < 0.2 else "complete"
         elif target is not None and target <= today + timedelta(days=14):
             final = "at_risk"
         else:
