@@ -175,7 +175,8 @@ def living_updates(rows: list, school: School, rng: random.Random, accepted: dat
         path = {"complete": ("on_track", "on_track", "complete"), "off_track": ("on_track", "at_risk", "off_track"),
                 "at_risk": ("not_started", "on_track", "at_risk")}.get(final, ("not_started", "on_track", final))
         count = rng.randint(2, 3)
-        days = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(count))
+        # one update in each part of the time since acceptance, so they spread over the months
+        days = [start + timedelta(seconds=span * (part + rng.random()) / count) for part in range(count)]
         # in the school day; an update in the hours after `end` would be in the future
         times = sorted(max(start, min(end, day.replace(hour=rng.randint(8, 16), minute=rng.randint(0, 59), second=0, microsecond=0))) for day in days)
         for when, status in zip(times, path[-count:]):
