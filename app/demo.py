@@ -192,14 +192,14 @@ def academic_year_start(today: date) -> int:
 def _as_if_at(moment: datetime):
     """Seed history as it would have happened: the lifecycle and drafts read the clock through
     their own utcnow, which is set to `moment` here and put back afterwards."""
-    from app.engine import drafts, lifecycle
+    from app.engine import drafts, lifecycle, living
 
-    saved = lifecycle.utcnow, drafts.utcnow
-    lifecycle.utcnow = drafts.utcnow = lambda: moment
+    saved = lifecycle.utcnow, drafts.utcnow, living.utcnow
+    lifecycle.utcnow = drafts.utcnow = living.utcnow = lambda: moment
     try:
         yield
     finally:
-        lifecycle.utcnow, drafts.utcnow = saved
+        lifecycle.utcnow, drafts.utcnow, living.utcnow = saved
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -215,6 +215,19 @@ def _save_all(ret, school: School, answers: dict, user: User, day: date) -> None
     for minute, (key, section_answers) in enumerate(answers.items()):
         with _as_if_at(_at(day, 9, minute * 4)):
             drafts.save_section(ret, key, section_answers, loaded_version=saved.get(key, 0), user=user, status=SECTION_COMPLETED)
+
+
+def _add_living_updates(kind, ret, school: School, writers: list[User], accepted: datetime, today: date, rng: random.Random) -> None:
+    """After a demo acceptance, the progress updates the type's demo says the school's staff made
+    to the plan's living rows, each at its own moment in the past, by the school's own people."""
+    from app.models.returns import LivingRow
+    from app.engine import living
+
+    if kind.living is None or kind.demo.living_updates is None:
+        return
+    rows = list(db.session.scalars(select(LivingRow).where(LivingRow.return_id == ret.id, LivingRow.removed.is_(False)).order_by(LivingRow.position)))
+    for n, (row, status, note, when) in enumerate(kind.demo.living_updates(rows, school, rng, accepted, today)):
+        living.add_update(ret, row, user=writers[n % len(writers)], status=status, note=note, now=when)
 
 
 def seed_returns(heads: dict[str, User], staff: dict[str, User], officer: User, today: date) -> None:
@@ -265,6 +278,7 @@ def _seed_type(kind, heads: dict[str, User], staff: dict[str, User], officer: Us
             drafts.submit(ret, school, head)
         with _as_if_at(moment + timedelta(days=8, hours=1)):
             lifecycle.perform(lifecycle.ACCEPT, ret, officer)
+        _add_living_updates(kind, ret, school, [staff.get(demo.urn, head), head], moment + timedelta(days=8, hours=1), today, rng)
     last.closed_at = _at(last.due_on + timedelta(days=30), 9)
 
     state_of = {urn: state for state, urns in THIS_YEAR.items() for urn in urns}
@@ -306,6 +320,8 @@ def _seed_type(kind, heads: dict[str, User], staff: dict[str, User], officer: Us
             with _as_if_at(decided):
                 lifecycle.perform(lifecycle.RETURN_FOR_CHANGES, ret, officer, reason=demo_data.return_reasons[THIS_YEAR["returned"].index(demo.urn) % len(demo_data.return_reasons)])
         elif state == "accepted":
-            with _as_if_at(_at(submitted_on + timedelta(days=1), 14, 0)):
+            accepted = _at(submitted_on + timedelta(days=1), 14, 0)
+            with _as_if_at(accepted):
                 lifecycle.perform(lifecycle.ACCEPT, ret, officer)
+            _add_living_updates(kind, ret, school, [writer, head], accepted, today, rng)
     db.session.flush()

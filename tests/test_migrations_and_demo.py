@@ -195,3 +195,38 @@ def check_seeded_wellbeing() -> None:
             if school.phase == "Nursery":
                 assert "year 1" not in action["what"].lower() and "exam" not in action["what"].lower()
     assert overdue >= 2 and due_soon >= 2
+    check_seeded_living_plans(today)
+
+
+def check_seeded_living_plans(today: date) -> None:
+    """Every accepted plan has living rows, and the school's own staff have updated them over the
+    months since: several updates per action at different moments, all in the past, some actions
+    complete, some at risk or off track; the plans still in force have overdue and due-soon actions."""
+    from app.models.returns import LivingPlan, LivingRow, LivingUpdate
+    from app.engine.living import DUE_SOON, OVERDUE, due_state, today_in_london
+
+    accepted = db.session.scalars(select(Return).where(Return.return_type == "wellbeing", Return.state == "accepted")).all()
+    assert accepted
+    statuses, due = set(), []
+    for ret in accepted:
+        plan = db.session.scalar(select(LivingPlan).where(LivingPlan.return_id == ret.id))
+        rows = db.session.scalars(select(LivingRow).where(LivingRow.return_id == ret.id)).all()
+        assert plan is not None and rows, ret.id
+        updates = db.session.execute(
+            select(LivingUpdate, User).join(User, User.id == LivingUpdate.by_id).join(LivingRow, LivingRow.id == LivingUpdate.living_row_id).where(LivingRow.return_id == ret.id)
+        ).all()
+        assert all(user.school_id == ret.school_id for _, user in updates), "only the school's own staff update its plan"
+        assert all(update.at.date() < today_in_london() for update, _ in updates)
+        for row in rows:
+            statuses.add(row.status)
+            if plan.superseded_by_id is None:
+                due.append(due_state(row, today))
+        if plan.superseded_by_id is None and plan.accepted_at.date() < today - timedelta(days=200):
+            per_row = {}
+            for update, _ in updates:
+                per_row.setdefault(update.living_row_id, []).append(update.at)
+            assert all(len(times) >= 2 for times in per_row.values()) and len(per_row) == len(rows)
+            moments = sorted(at for times in per_row.values() for at in times)
+            assert (moments[-1] - moments[0]).days > 60, "updates over several months"
+    assert {"complete", "at_risk", "off_track"} <= statuses
+    assert OVERDUE in due and DUE_SOON in due

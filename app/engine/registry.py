@@ -100,12 +100,16 @@ class Step:
 class DemoData:
     """What the demo borough (`make run`) seeds for a type: its windows' title ("Self-evaluation",
     giving "Self-evaluation, autumn 2026"), invented answers for a school in a year, the comments an
-    officer leaves by section on a return sent back, and the reasons given."""
+    officer leaves by section on a return sent back, and the reasons given. A type with a living
+    list may add the updates its schools' staff made after acceptance: given the plan's living rows,
+    the school, a seeded random, when it was accepted and the demo's today, it returns
+    (row, status, note, when) tuples, oldest first, all before today."""
 
     window_title: str
     answers: Callable[[Any, Any, int], dict]
     comments: dict[str, str] = field(default_factory=dict)
     return_reasons: tuple[str, ...] = ("Please check the answers and send the return again.",)
+    living_updates: Callable[[list, Any, Any, Any, Any], list[tuple]] | None = None
 
 
 @dataclass(frozen=True)

@@ -46,5 +46,5 @@ RETURN_TYPE = WELLBEING = ReturnType(
         statuses=lambda form_version: version_of(form_version).statuses, complete="complete", target_field="target_on",
     ),
     template_folder=str(Path(__file__).parent / "templates"),
-    demo=DemoData("Mental health action plan", demo.answers, demo.COMMENTS, demo.RETURN_REASONS),
+    demo=DemoData("Mental health action plan", demo.answers, demo.COMMENTS, demo.RETURN_REASONS, living_updates=demo.living_updates),
 )

@@ -8,7 +8,7 @@ Every name is invented; no action names or describes a pupil.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from app.models import School
 
@@ -120,3 +120,65 @@ def answers(school: School, rng: random.Random, year: int) -> dict[str, dict]:
             "start_on": start.isoformat(), "target_on": target.isoformat(), "thrive_need": need, "focus": focus, "status": status,
         })
     return {"lead": lead, "principles": principles, "survey": survey, "action_plan": {"actions": actions}}
+
+
+# Progress notes a mental-health lead might write, by status. They speak of groups, staff and
+# sessions, never of one pupil; in an early years setting "{pupils}" are "children" and a "{class_}" a "room".
+NOTES = {
+    "not_started": (
+        "Planned for next half-term; the lead has booked time with the team to plan it.",
+        "Waiting for the new timetable before this can start.",
+    ),
+    "on_track": (
+        "First sessions held and well attended; feedback from {pupils} and staff is positive.",
+        "Staff briefing done and materials shared; the lead is checking in with each {class_} half-termly.",
+        "Midpoint review with the leadership team: going as planned, no changes needed.",
+    ),
+    "at_risk": (
+        "Staff absence has slowed this down; we have moved two sessions to next half-term.",
+        "Take-up is lower than hoped; we are trying a different time of day and reminding families.",
+    ),
+    "off_track": (
+        "Paused: the external provider cancelled and we are looking for another. The target date will slip.",
+        "Not enough staff time this term; governors have been told and we will agree a new date.",
+    ),
+    "complete": (
+        "Done: the success criteria are met and the evidence is in the wellbeing folder.",
+        "Completed and reviewed with governors; it now carries on as part of everyday practice.",
+    ),
+}
+
+
+def living_updates(rows: list, school: School, rng: random.Random, accepted: datetime, today: date) -> list[tuple]:
+    """The updates the school's staff made to an accepted plan's actions since `accepted`, each
+    (row, status, note, when), oldest first. An action whose target has just passed is off track
+    (so overdue), one long past mostly complete; one due within the fortnight is at risk; the rest
+    move from not started to on track, a few at risk. Several updates per action, spread over the months from
+    acceptance to today (or to the end of the plan's summer term, for last year's plan)."""
+    early = _bank(school) is EARLY
+    words = {"pupils": "children" if early else "pupils", "class_": "room" if early else "class"}
+    start = accepted + timedelta(hours=20)
+    end = min(datetime.combine(today, time(9), tzinfo=timezone.utc) - timedelta(days=1), accepted + timedelta(days=300))
+    if end <= start:
+        return []
+    span = (end - start).total_seconds()
+    updates = []
+    for n, row in enumerate(rows):
+        target = row.target_on
+        if target is not None and target < today:
+            # just missed: off track; long past: mostly done, a few left behind
+            final = "off_track" if target >= today - timedelta(days=30) or rng.random() < 0.2 else "complete"
+        elif target is not None and target <= today + timedelta(days=14):
+            final = "at_risk"
+        else:
+            final = rng.choice(("on_track", "on_track", "at_risk", "complete" if n > 2 else "on_track"))
+        path = {"complete": ("on_track", "on_track", "complete"), "off_track": ("on_track", "at_risk", "off_track"),
+                "at_risk": ("not_started", "on_track", "at_risk")}.get(final, ("not_started", "on_track", final))
+        count = rng.randint(2, 3)
+        # one update in each part of the time since acceptance, so they spread over the months
+        days = [start + timedelta(seconds=span * (part + rng.random()) / count) for part in range(count)]
+        # in the school day; an update in the hours after `end` would be in the future
+        times = sorted(max(start, min(end, day.replace(hour=rng.randint(8, 16), minute=rng.randint(0, 59), second=0, microsecond=0))) for day in days)
+        for when, status in zip(times, path[-count:]):
+            updates.append((row, status, rng.choice(NOTES[status]).format(**words), when))
+    return sorted(updates, key=lambda update: update[3])
