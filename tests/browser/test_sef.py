@@ -84,7 +84,12 @@ def start_blank(page, window_id: int, *, keyboard: bool) -> None:
 
 
 def press(page, locator, key: str = "Enter") -> None:
+    # A success banner takes the focus when GOV.UK Frontend starts on the page: wait until it has,
+    # or the banner can take the focus from the element between focusing it and pressing the key
+    # (seen under load: Enter pressed on the banner, so the link was never followed).
+    page.wait_for_load_state("load")
     locator.focus()
+    expect(locator).to_be_focused()
     page.keyboard.press(key)
 
 

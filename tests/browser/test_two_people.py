@@ -111,11 +111,14 @@ def test_two_people_changing_the_same_answer_see_both_texts_choose_and_can_resto
     # Choosing nothing asks again; writing one combined text stores exactly that.
     press(colleague, colleague.get_by_role("button", name="Save these choices"))
     expect(colleague.locator(".govuk-error-summary")).to_contain_text("choose which answer to keep")
-    press(colleague, colleague.get_by_label("Write one answer combining both"), "Space")
+    choice = colleague.get_by_label("Write one answer combining both")
+    press(colleague, choice, "Space")
+    expect(choice).to_be_checked()
     combined = colleague.get_by_label("Your combined answer")
     type_into(colleague, combined, "Both accounts, combined into one.")
+    expect(combined).to_have_value("Both accounts, combined into one.")
     press(colleague, colleague.get_by_role("button", name="Save these choices"))
-    expect(colleague.locator(".govuk-notification-banner")).to_contain_text("‘Inclusion’ saved")
+    expect(colleague.locator(".govuk-notification-banner")).to_contain_text("‘Inclusion’ saved", timeout=15_000)
     colleague.goto(area)
     expect(colleague.get_by_label(strengths)).to_have_value("Both accounts, combined into one.")
 
