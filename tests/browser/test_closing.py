@@ -21,7 +21,7 @@ REASON = "The window for this return is closed. Ask the School Improvement Team 
 TYPED = "<script>alert(1)</script> Writing at greater depth lags reading."
 
 
-def a_window_of_our_own(live, period: str, academic_year: str = "2031/32") -> tuple[int, str]:
+def a_window_of_our_own(live, period: str, academic_year: str = "2031/32", return_type: str = "sef", title: str = "Self-evaluation") -> tuple[int, str]:
     """(window id, head's email): a self-evaluation window opened for these journeys alone, so that
     closing it early touches no other journey's window, and a school whose head can start in it."""
     from sqlalchemy import select
@@ -35,7 +35,7 @@ def a_window_of_our_own(live, period: str, academic_year: str = "2031/32") -> tu
     with live.app.app_context():
         today = utcnow().astimezone(LONDON).date()
         window = CollectionWindow(
-            return_type="sef", academic_year=academic_year, period=period, title=f"Self-evaluation, {period} {academic_year[:4]}",
+            return_type=return_type, academic_year=academic_year, period=period, title=f"{title}, {period} {academic_year[:4]}",
             opens_on=today - timedelta(days=7), due_on=today + timedelta(days=21),
             phases=["Primary", "Secondary", "Middle deemed primary", "Middle deemed secondary", "All-through", "16 plus", "Nursery"],
         )

@@ -32,13 +32,12 @@ class Plan:
 @pytest.fixture
 def plan(live) -> Iterator[Plan]:
     """An accepted support plan of the school's on the live app; everything it made goes afterwards."""
-    from sqlalchemy import delete, select
+    from sqlalchemy import select
 
     from app.engine import drafts, lifecycle, registry
     from app.extensions import db
     from app.formatting import LONDON
-    from app.models import CollectionWindow, Return, School, ReturnSection, ReturnTransition, SectionVersion, SentNotice, Submission, User
-    from app.models.returns import Fact, LivingPlan, LivingRow, LivingUpdate
+    from app.models import CollectionWindow, School, User
     from app.models.types import utcnow
 
     site = live.school(SCHOOL_URN)
@@ -69,19 +68,33 @@ def plan(live) -> Iterator[Plan]:
         yield Plan(return_id, site.head_email)
     finally:
         registry.unregister(living_type.RETURN_TYPE.key)
-        with live.app.app_context():
-            rows = select(LivingRow.id).where(LivingRow.return_id == return_id)
-            db.session.execute(delete(LivingUpdate).where(LivingUpdate.living_row_id.in_(rows)))
-            db.session.execute(delete(LivingRow).where(LivingRow.return_id == return_id))
-            db.session.execute(delete(LivingPlan).where(LivingPlan.return_id == return_id))
-            db.session.execute(delete(SentNotice).where(SentNotice.subject == f"return:{return_id}"))
-            for model in (Fact, Submission, ReturnTransition, ReturnSection, SectionVersion):
-                db.session.execute(delete(model).where(model.return_id == return_id))
-            db.session.execute(delete(Return).where(Return.id == return_id))
-            db.session.execute(delete(CollectionWindow).where(CollectionWindow.id == window_id))
-            db.session.commit()
-            db.session.remove()
+        forget_return(live, return_id, window_id)
 
+
+
+def forget_return(live, return_id: int, window_id: int) -> None:
+    """Take a journey's return and its window out of the live database (records are never deleted
+    by the app, but this return never existed outside the journey); a plan it superseded is in force
+    again."""
+    from sqlalchemy import delete, select, update
+
+    from app.extensions import db
+    from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, SectionVersion, SentNotice, Submission
+    from app.models.returns import Fact, LivingPlan, LivingRow, LivingUpdate
+
+    with live.app.app_context():
+        db.session.execute(update(LivingPlan).where(LivingPlan.superseded_by_id == return_id).values(superseded_by_id=None, superseded_at=None))
+        rows = select(LivingRow.id).where(LivingRow.return_id == return_id)
+        db.session.execute(delete(LivingUpdate).where(LivingUpdate.living_row_id.in_(rows)))
+        db.session.execute(delete(LivingRow).where(LivingRow.return_id == return_id))
+        db.session.execute(delete(LivingPlan).where(LivingPlan.return_id == return_id))
+        db.session.execute(delete(SentNotice).where(SentNotice.subject == f"return:{return_id}"))
+        for model in (Fact, Submission, ReturnTransition, ReturnSection, SectionVersion):
+            db.session.execute(delete(model).where(model.return_id == return_id))
+        db.session.execute(delete(Return).where(Return.id == return_id))
+        db.session.execute(delete(CollectionWindow).where(CollectionWindow.id == window_id))
+        db.session.commit()
+        db.session.remove()
 
 def test_the_head_updates_an_action_and_the_officer_reads_it(page, browser, live_server, live, plan):
     sign_in(page, plan.head)

@@ -5,12 +5,12 @@ removing of actions without JavaScript. Each journey has a window of its own, cl
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import check_page, sign_in
+from tests.browser.test_closing import a_window_of_our_own, close_early
 from tests.browser.test_sef import choose, press, section_links, start_blank, type_into
 
 pytestmark = pytest.mark.browser
@@ -20,42 +20,7 @@ NO_PUPIL = "Do not include anything that could identify a pupil."
 
 def a_wellbeing_window_of_our_own(live, period: str, academic_year: str = "2033/34") -> tuple[int, str]:
     """(window id, head's email): a mental-health action plan window for this journey alone."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.formatting import LONDON
-    from app.models import CollectionWindow, Role, User
-    from app.models.types import utcnow
-    from app.services import windows as window_service
-
-    with live.app.app_context():
-        today = utcnow().astimezone(LONDON).date()
-        window = CollectionWindow(
-            return_type="wellbeing", academic_year=academic_year, period=period, title=f"Mental health action plan, {period} {academic_year[:4]}",
-            opens_on=today - timedelta(days=7), due_on=today + timedelta(days=21), phases=["Primary"],
-        )
-        db.session.add(window)
-        db.session.commit()
-        for school, _exception in window_service.schools_in_scope(window):
-            head = db.session.scalar(
-                select(User).where(User.school_id == school.id, User.role == Role.SCHOOL.value, User.approver.is_(True), User.active.is_(True))
-            )
-            if head is not None:
-                result = (window.id, head.email)
-                db.session.remove()
-                return result
-    pytest.fail("no school with a head teacher in the window")
-
-
-def close_early(live, window_id: int) -> None:
-    from app.extensions import db
-    from app.models import CollectionWindow
-    from app.services import windows as window_service
-
-    with live.app.app_context():
-        window_service.close_early(db.session.get(CollectionWindow, window_id))
-        db.session.commit()
-        db.session.remove()
+    return a_window_of_our_own(live, period, academic_year, return_type="wellbeing", title="Mental health action plan")
 
 
 PRINCIPLE_GROUPS = (

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import _new_page, check_page, sign_in
 from tests.browser.test_sef import choose, press, type_into
+from tests.browser.test_living import forget_return
 from tests.browser.test_wellbeing import a_wellbeing_window_of_our_own
 
 pytestmark = pytest.mark.browser
@@ -46,13 +47,13 @@ def _action(row_id: str, what: str, principle: str, start, target, status: str) 
 @pytest.fixture
 def plan(live) -> Iterator[Plan]:
     """An accepted mental-health plan of a primary school's, with one earlier update by its head."""
-    from sqlalchemy import delete, select, update
+    from sqlalchemy import select
 
     from app.engine import drafts, lifecycle, living
     from app.extensions import db
     from app.formatting import LONDON
-    from app.models import CollectionWindow, Return, School, ReturnSection, ReturnTransition, SectionVersion, SentNotice, Submission, User
-    from app.models.returns import Fact, LivingPlan, LivingRow, LivingUpdate
+    from app.models import CollectionWindow, School, User
+    from app.models.returns import LivingRow
     from app.models.types import utcnow
     from app.returns.wellbeing import demo
 
@@ -84,19 +85,7 @@ def plan(live) -> Iterator[Plan]:
     try:
         yield Plan(return_id, head_email)
     finally:
-        with live.app.app_context():
-            db.session.execute(update(LivingPlan).where(LivingPlan.superseded_by_id == return_id).values(superseded_by_id=None, superseded_at=None))
-            rows = select(LivingRow.id).where(LivingRow.return_id == return_id)
-            db.session.execute(delete(LivingUpdate).where(LivingUpdate.living_row_id.in_(rows)))
-            db.session.execute(delete(LivingRow).where(LivingRow.return_id == return_id))
-            db.session.execute(delete(LivingPlan).where(LivingPlan.return_id == return_id))
-            db.session.execute(delete(SentNotice).where(SentNotice.subject == f"return:{return_id}"))
-            for model in (Fact, Submission, ReturnTransition, ReturnSection, SectionVersion):
-                db.session.execute(delete(model).where(model.return_id == return_id))
-            db.session.execute(delete(Return).where(Return.id == return_id))
-            db.session.execute(delete(CollectionWindow).where(CollectionWindow.id == window_id))
-            db.session.commit()
-            db.session.remove()
+        forget_return(live, return_id, window_id)
 
 
 def test_the_lead_keeps_the_plan_up_to_date_and_the_officer_reads_it(page, browser, live_server, live, plan):
