@@ -408,11 +408,8 @@ def world(factory):
     return people, targets
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.endpoint} {c.target or ''}".strip())
-@pytest.mark.parametrize("role_index", range(4), ids=ROLES)
-def test_permission_matrix(app, world, case, role_index):
-    people, targets = world
-    role = ROLES[role_index]
+def request_as(app, people, targets, case, role):
+    """One case of the matrix made by one role: (url, response, the database before it)."""
     client = app.test_client()
     if role != "anonymous":
         sign_in(client, people[role])
@@ -426,6 +423,15 @@ def test_permission_matrix(app, world, case, role_index):
     else:
         token = csrf_token(client, "/accessibility")
         response = client.open(url, method=case.method, data={"csrf_token": token, **dict(case.data)})
+    return url, response, before
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.endpoint} {c.target or ''}".strip())
+@pytest.mark.parametrize("role_index", range(4), ids=ROLES)
+def test_permission_matrix(app, world, case, role_index):
+    people, targets = world
+    role = ROLES[role_index]
+    url, response, before = request_as(app, people, targets, case, role)
     expected = case.expect[role_index]
     assert response.status_code == expected, (
         f"{role} {case.method} {url}: expected {expected}, got {response.status_code}"

@@ -14,9 +14,8 @@ import pytest
 
 from app.extensions import db
 from app.models import CollectionWindow, Role, SectionVersion
-from tests.conftest import csrf_token, sign_in
 from tests.returns.test_return_engine import CONFIGURED
-from tests.test_permissions import CASES, CHANGES, ROLES, SIGN_IN, changed_tables, database_state
+from tests.test_permissions import CASES, CHANGES, ROLES, SIGN_IN, changed_tables, database_state, request_as
 
 RETURN_CASES = [case for case in CASES if case.target and ("return" in case.target or case.target.endswith("_sef") or "submission" in case.target)]
 
@@ -84,19 +83,7 @@ def world(request, factory):
 def test_every_type_answers_every_role_as_the_matrix_says(app, world, case, role_index):
     people, targets = world
     role = ROLES[role_index]
-    client = app.test_client()
-    if role != "anonymous":
-        sign_in(client, people[role])
-    with app.test_request_context():
-        from flask import url_for
-
-        url = url_for(case.endpoint, **targets[case.target])
-    before = database_state()
-    if case.method == "GET":
-        response = client.get(url)
-    else:
-        token = csrf_token(client, "/accessibility")
-        response = client.open(url, method=case.method, data={"csrf_token": token, **dict(case.data)})
+    url, response, before = request_as(app, people, targets, case, role)
     expected = case.expect[role_index]
     assert response.status_code == expected, f"{role} {case.method} {url}: expected {expected}, got {response.status_code}"
     if expected == SIGN_IN and role == "anonymous":

@@ -369,7 +369,7 @@ def section(return_id: int, key: str):
         return _render_section(
             ret, school, window, state, _saved_form(state), saved_at=state.saved.updated_at if state.saved else None
         )
-    resolution = g.resolution = _resolution(form_class)
+    resolution = _resolution(form_class)
     form = form_class(formdata=resolution.formdata) if resolution else form_class()
     form.validate()  # CSRFProtect has already checked the token, for every POST
     rows = _row_action(form)
@@ -381,7 +381,7 @@ def section(return_id: int, key: str):
         return _not_saved(ret, school, window, state, form, blocked)
     intent = LATER if request.form.get("intent") == LATER else COMPLETE
     if resolution and resolution.missing:
-        return _conflict(ret, school, window, state, form, state.saved, resolution.clashes, intent, missing=resolution.missing)
+        return _conflict(ret, school, window, state, form, state.saved, resolution.clashes, intent, missing=resolution.missing, chosen=resolution.chosen)
     draft, raised = _draft_posted(ret, form, state)
     problems = _query_problems(raised)
     valid = not form.errors and not problems and not draft.invalid and not draft.refused
@@ -400,7 +400,7 @@ def section(return_id: int, key: str):
         )
     except SectionConflict as conflict:
         clashes = conflict.merged.clashes if conflict.merged else []
-        return _conflict(ret, school, window, state, form, conflict.current, clashes, intent)
+        return _conflict(ret, school, window, state, form, conflict.current, clashes, intent, chosen=resolution.chosen if resolution else None)
     except LifecycleError as error:
         # The window closed (or the return moved on) between the page's check and the save.
         return _not_saved(ret, school, window, state, form, error.message)
@@ -511,7 +511,7 @@ def _combinable(field) -> bool:
     return isinstance(field, StringField) and not isinstance(field, HiddenField) and field.type in ("StringField", "TextAreaField")
 
 
-def _conflict(ret, school, window, state, form, current, clashes, intent, *, missing=()) -> tuple[str, int]:
+def _conflict(ret, school, window, state, form, current, clashes, intent, *, missing=(), chosen=None) -> tuple[str, int]:
     """Only the answers both people changed, both texts in full: for each, keep yours, keep theirs,
     or write one combined text. Nothing is stored until the person chooses; every other answer of
     theirs and of yours is kept as it is."""
@@ -525,7 +525,7 @@ def _conflict(ret, school, window, state, form, current, clashes, intent, *, mis
     mine_rows = {row.key: row for row in form_class.rows(draft.answers)}
     their_rows = {row.key: row for row in form_class.rows(current.answers if current else {})}
     fields = form.path_fields()
-    chosen = dict(getattr(_resolution_chosen(), "chosen", {}) or {})
+    chosen = chosen or {}
     differences = []
     for path in clashes:
         row = mine_rows.get(path) or their_rows.get(path)
@@ -563,10 +563,6 @@ def _conflict(ret, school, window, state, form, current, clashes, intent, *, mis
         ),
         422 if missing else 409,
     )
-
-
-def _resolution_chosen():
-    return getattr(g, "resolution", None)
 
 
 def _shown(flat, path, rows) -> str:
