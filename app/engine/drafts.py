@@ -116,14 +116,19 @@ def save_section(
     compare and the facts can follow it. Every text is stored in its one form (app/engine/text.py):
     the forms have done it already; this is the guard for code. `invalid` is what was typed but is
     not a valid answer yet, with its messages (app/engine/merge.py)."""
-    answers = with_row_ids(normalise_answers(answers))
-    invalid = dict(invalid or {})
     lifecycle.lock(ret)
     check_editable(ret, user)
-    now = utcnow()
     current = _current(ret, key)
     if (current.version if current else 0) != loaded_version:
         raise SectionConflict(current)
+    return _write(ret, key, current, with_row_ids(normalise_answers(answers)), dict(invalid or {}), user=user, status=status, keep_always=keep_always)
+
+
+def _write(ret: Return, key: str, current: ReturnSection | None, answers: dict, invalid: dict, *, user: User, status: str, keep_always: bool = False) -> ReturnSection:
+    """Replace `current` (read under the return's lock) with these answers, keeping it as a version
+    when the rule says so; the conditional UPDATE on its version is the guard if anything else wrote."""
+    now = utcnow()
+    loaded_version = current.version if current else 0
     if current is None:
         row = ReturnSection(return_id=ret.id, key=key, answers=answers, invalid=invalid, version=1, status=status, updated_by_id=user.id, updated_at=now)
         try:
@@ -180,8 +185,8 @@ def save_draft(
     new_status = status(merged)
     if current is not None and (answers, invalid, new_status) == (current.answers, current.invalid or {}, current.status):
         return current, merged  # nothing has changed (a late autosave of what is saved): no new version
-    row = save_section(ret, key, answers, invalid=invalid, loaded_version=current_version, user=user, status=new_status)
-    return row, merged
+    # Already locked and read above: write over what was merged with, not a second read of it.
+    return _write(ret, key, current, answers, invalid, user=user, status=new_status), merged
 
 
 def _current(ret: Return, key: str) -> ReturnSection | None:

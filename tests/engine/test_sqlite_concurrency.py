@@ -151,7 +151,7 @@ def test_a_busy_timeout_that_runs_out_is_a_503_not_a_500(sqlite_app, monkeypatch
     def locked(*args, **kwargs):
         raise OperationalError("UPDATE return_sections", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(drafts, "save_section", locked)
+    monkeypatch.setattr(drafts, "_write", locked)  # where every save writes the section
     data = {**valid("context"), "version": str(version), "csrf_token": token}
 
     fragment = client.post(f"{path}/autosave", data=data, headers={"HX-Request": "true", "HX-Target": "autosave-status"})
