@@ -89,12 +89,13 @@ def keep_living_rows(ret: Return, *, action: str, return_type: ReturnType | None
     existing = {row.row_id: row for row in db.session.scalars(select(LivingRow).where(LivingRow.return_id == ret.id))}
     for position, answers in enumerate(rows):
         status = str(answers.get(living.status_field) or "")
+        note = str(answers.get(living.note_field) or "") if living.note_field else ""
         row = existing.pop(answers[ROW_ID], None)
         if row is None:
-            row = LivingRow(return_id=ret.id, row_id=answers[ROW_ID], status=status, complete=status == living.complete, note="", removed=False)
+            row = LivingRow(return_id=ret.id, row_id=answers[ROW_ID], status=status, complete=status == living.complete, note=note, removed=False)
             db.session.add(row)
-        elif row.updated_by_id is None:  # nobody has updated it yet: the plan's status is its state
-            row.status, row.complete = status, status == living.complete
+        elif row.updated_by_id is None:  # nobody has updated it yet: the plan's status and note are its state
+            row.status, row.complete, row.note = status, status == living.complete, note
         row.position, row.answers, row.removed = position, answers, False
         row.title = str(answers.get(living.title_field) or "")
         row.target_on = _target(answers.get(living.target_field))

@@ -8,6 +8,7 @@ accepted they are what was sent, and stay as they were.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -43,9 +44,16 @@ class ReviewError(Exception):
 def record_read(ret: Return) -> None:
     """Types whose answers are sensitive (mental-health plans, peer reviews) record who opened
     which school's return, on every page and export that shows its answers."""
-    kind = registry.get(ret.return_type)
-    if kind is not None and kind.audit_reads:
-        audit.record("return_read", return_id=ret.id, return_type=ret.return_type, school_id=ret.school_id, endpoint=request.endpoint if has_request_context() else None)
+    record_reads([(ret.id, ret.return_type, ret.school_id)])
+
+
+def record_reads(shown: Iterable[tuple[int, str, int]]) -> None:
+    """The same for a page or export that shows words from several returns (the overdue actions on
+    the officers' wellbeing view): one row per return, given as (return id, type, school id)."""
+    for return_id, return_type, school_id in dict.fromkeys(shown):
+        kind = registry.get(return_type)
+        if kind is not None and kind.audit_reads:
+            audit.record("return_read", return_id=return_id, return_type=return_type, school_id=school_id, endpoint=request.endpoint if has_request_context() else None)
 
 
 def comments_for_school(ret: Return) -> dict[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from app.engine.living import today_in_london
+from app.engine.reviews import record_reads
 from app.exports import Table, download
 from app.officer import wellbeing as wb
 from app.permissions import COUNCIL_STAFF, allow
@@ -52,6 +53,12 @@ def _table(name: str, found: wb.WellbeingFigures, window_title: str) -> Table:
     return Table("Overdue actions" + suffix, ["School", "Action", "Principle", "Target date", "Status"], wb.overdue_rows_for_export(found))
 
 
+def _record_overdue_reads(found: wb.WellbeingFigures) -> None:
+    """The overdue actions show words from schools' plans: each plan shown is a read of it. The
+    other tables are counts across schools and show no plan's words."""
+    record_reads((row.return_id, wb.WELLBEING, row.school_id) for row in found.overdue)
+
+
 @bp.route("/wellbeing")
 @allow(*COUNCIL_STAFF)
 def wellbeing():
@@ -63,7 +70,10 @@ def wellbeing():
         name = request.args.get("table", "")
         if name not in TABLES:
             abort(404)
+        if name == "overdue":
+            _record_overdue_reads(found)
         return download(_table(name, found, window.title if window else ""), fmt)
+    _record_overdue_reads(found)
     query = {key: value for key, value in (("window", filters.window_id), ("phase", filters.phase), ("trust", filters.trust)) if value}
     return render_template(
         "officer/wellbeing.html",

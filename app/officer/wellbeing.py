@@ -37,6 +37,7 @@ class Filters:
 
 @dataclass
 class Overdue:
+    return_id: int  # the plan the action is from: showing its words is a read of that plan
     school_id: int
     school_name: str
     title: str
@@ -141,15 +142,15 @@ def figures(filters: Filters, today: date) -> WellbeingFigures:
     principle = select(Fact.return_id, Fact.row_id, Fact.text_value).where(scope, Fact.key == "action.principle").subquery()
     school_filter = [School.phase == filters.phase] if filters.phase else []
     school_filter += [School.trust_name == filters.trust] if filters.trust else []
-    for school_id, name, title, principle_key, target_on, row_status in db.session.execute(
-        select(School.id, School.name, LivingRow.title, principle.c.text_value, LivingRow.target_on, LivingRow.status)
+    for return_id, school_id, name, title, principle_key, target_on, row_status in db.session.execute(
+        select(Return.id, School.id, School.name, LivingRow.title, principle.c.text_value, LivingRow.target_on, LivingRow.status)
         .join(Return, Return.id == LivingRow.return_id)
         .join(School, School.id == Return.school_id)
         .outerjoin(principle, and_(principle.c.return_id == LivingRow.return_id, principle.c.row_id == LivingRow.row_id))
         .where(overdue_rows(today), Return.window_id == filters.window_id, Return.return_type == WELLBEING, *school_filter)
         .order_by(LivingRow.target_on, School.name, LivingRow.position)
     ):
-        found.overdue.append(Overdue(school_id, name, title, principle_key or "", target_on, row_status))
+        found.overdue.append(Overdue(return_id, school_id, name, title, principle_key or "", target_on, row_status))
     return found
 
 

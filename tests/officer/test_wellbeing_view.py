@@ -1,6 +1,6 @@
 """The officers' mental-health view (issue 14): every figure against a small borough seeded through
 the real lifecycle (so facts and living rows are written as in production), the filters, the
-overdue list, both downloads, the query count at 10 and at 100 schools, and who may see it."""
+overdue list, both downloads, the reads they record, the query count at 10 and at 1,000 schools, and who may see it."""
 
 from __future__ import annotations
 
@@ -214,6 +214,36 @@ def test_schools_are_refused_and_only_council_staff_see_the_link(app, borough):
     assert school.get("/wellbeing", query_string={"download": "csv", "table": "overdue"}).status_code == 404
 
 
+def test_the_plans_whose_words_are_shown_are_read_audited_on_the_page_and_the_overdue_download(app, borough):
+    """The overdue actions quote schools' plans, so the page and that download each leave one read
+    per plan shown; the other tables are counts across schools and leave none."""
+    from sqlalchemy import func
+
+    from app.models import AuditEvent
+
+    def reads() -> list[tuple]:
+        db.session.expire_all()
+        return [
+            (event.user_id, event.detail["return_id"], event.detail["school_id"], event.route)
+            for event in db.session.scalars(select(AuditEvent).where(AuditEvent.event == "return_read").order_by(AuditEvent.id))
+        ]
+
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.event == "return_read"))
+    browser = officer_browser(app, borough)
+    browser.get("/wellbeing")
+    shown = [(borough.officer.id, borough.a_ret.id, borough.a.id, "GET /wellbeing")]
+    assert reads()[before:] == shown
+    download_csv(browser, "principles")
+    download_xlsx(browser, "lead")
+    assert reads()[before:] == shown, "counts across schools show no plan's words"
+    download_csv(browser, "overdue")
+    download_xlsx(browser, "overdue")
+    assert reads()[before:] == shown * 3
+    # The admin's audit trail names the event.
+    admin = Browser(app, borough.factory.user(Role.ADMIN, name="Ada Admin"))
+    assert "Return opened" in text(admin.get("/admin/audit"))
+
+
 def _seed(borough, n: int, start: int) -> None:
     for i in range(start, start + n):
         borough.send(f"School {i}", "Primary" if i % 2 else "Secondary", plan(
@@ -229,8 +259,13 @@ def test_the_page_s_query_count_does_not_grow_with_the_borough(app, factory, cou
     with count_queries() as at_10:
         page = text(browser.get("/wellbeing", query_string={"phase": "Primary"}))
     assert "5 schools have a plan" in page
-    _seed(borough, 90, 10)
-    with count_queries() as at_100:
+    with count_queries() as download_at_10:
+        assert len(download_csv(browser, "overdue")) == 1 + 10
+    _seed(borough, 990, 10)
+    with count_queries() as at_1000:
         page = text(browser.get("/wellbeing", query_string={"phase": "Primary"}))
-    assert "50 schools have a plan" in page
-    assert at_10.count == at_100.count, at_100.statements
+    assert "500 schools have a plan" in page
+    assert at_10.count == at_1000.count, at_1000.statements
+    with count_queries() as download_at_1000:
+        assert len(download_csv(browser, "overdue")) == 1 + 1000
+    assert download_at_10.count == download_at_1000.count, download_at_1000.statements

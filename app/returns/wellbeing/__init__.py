@@ -44,6 +44,7 @@ RETURN_TYPE = WELLBEING = ReturnType(
     living=LivingList(
         section="action_plan", field="actions", title_field="what", status_field="status",
         statuses=lambda form_version: version_of(form_version).statuses, complete="complete", target_field="target_on",
+        note_field="progress",
     ),
     template_folder=str(Path(__file__).parent / "templates"),
     demo=DemoData("Mental health action plan", demo.answers, demo.COMMENTS, demo.RETURN_REASONS, living_updates=demo.living_updates),

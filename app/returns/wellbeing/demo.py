@@ -118,6 +118,8 @@ def answers(school: School, rng: random.Random, year: int) -> dict[str, dict]:
         actions.append({
             "principle": principle, "what": what, "outcome": outcome, "success_criteria": criteria, "lead_role": lead_role,
             "start_on": start.isoformat(), "target_on": target.isoformat(), "thrive_need": need, "focus": focus, "status": status,
+            # Where it has got to when the plan was written; nothing yet for an action not started.
+            "progress": None if status == "not_started" else rng.choice(NOTES[status]).format(**_words(school)),
         })
     return {"lead": lead, "principles": principles, "survey": survey, "action_plan": {"actions": actions}}
 
@@ -149,14 +151,18 @@ NOTES = {
 }
 
 
+def _words(school: School) -> dict[str, str]:
+    early = _bank(school) is EARLY
+    return {"pupils": "children" if early else "pupils", "class_": "room" if early else "class"}
+
+
 def living_updates(rows: list, school: School, rng: random.Random, accepted: datetime, today: date) -> list[tuple]:
     """The updates the school's staff made to an accepted plan's actions since `accepted`, each
     (row, status, note, when), oldest first. An action whose target has just passed is off track
     (so overdue), one long past mostly complete; one due within the fortnight is at risk; the rest
     move from not started to on track, a few at risk. Several updates per action, spread over the months from
     acceptance to today (or to the end of the plan's summer term, for last year's plan)."""
-    early = _bank(school) is EARLY
-    words = {"pupils": "children" if early else "pupils", "class_": "room" if early else "class"}
+    words = _words(school)
     start = accepted + timedelta(hours=20)
     end = min(datetime.combine(today, time(9), tzinfo=timezone.utc) - timedelta(days=1), accepted + timedelta(days=300))
     if end <= start:

@@ -131,13 +131,16 @@ def action_forms(version: Version) -> tuple[type[Form], type[SectionForm]]:
         thrive_need = choice("THRIVE need it meets", version.thrive_needs, placeholder="Select a THRIVE need", invalid="Select a THRIVE need from the list")
         focus = choice("Focus", version.focuses, placeholder="Select a focus", invalid="Select a focus from the list")
         status = choice("Status", version.statuses, placeholder="Select a status", invalid="Select a status from the list")
+        # Optional: where the action has got to. Once the plan is accepted the school keeps it up to
+        # date on the living plan, and next year's plan starts from the latest note.
+        progress = text("Progress so far (optional)", hint="Where the action has got to.", limit=2000, rows=3)
 
         def validate_target_on(self, field):
             if field.data is not None and self.start_on.data is not None and field.data < self.start_on.data:
                 raise ValidationError("Target date must be the same as or after the start date")
 
         def is_blank(self) -> bool:
-            return not any(getattr(self, name).data for name in REQUIRED)
+            return not any(getattr(self, name).data for name in (*REQUIRED, "progress"))
 
     REQUIRED = {
         "principle": "Select the principle it serves",

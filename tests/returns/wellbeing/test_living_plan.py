@@ -4,18 +4,21 @@ This checks the declaration end to end on the real type, over HTTP."""
 
 from __future__ import annotations
 
+from copy import deepcopy
+from datetime import timedelta
+
 from sqlalchemy import select
 
-from app.engine import lifecycle
+from app.engine import drafts, lifecycle
 from app.engine.history import submissions_of
 from app.extensions import db
 from app.models import LivingUpdate
-from tests.returns.test_sef_sections import text
-from tests.returns.wellbeing.test_sections import World, ret, world  # noqa: F401  (fixtures)
+from tests.returns.test_sef_sections import make_window, section_path, stored, text
+from tests.returns.wellbeing.test_sections import VALID_JSON, World, ret, world  # noqa: F401  (fixtures)
 
 
-def accepted_plan(world: World, ret):
-    world.complete(ret)
+def accepted_plan(world: World, ret, answers: dict | None = None):
+    world.complete(ret, answers)
     lifecycle.perform(lifecycle.SUBMIT, ret, world.approver)
     lifecycle.perform(lifecycle.ACCEPT, ret, world.officer)
     db.session.flush()
@@ -50,3 +53,27 @@ def test_an_accepted_plan_s_actions_are_updated_through_the_year_and_the_snapsho
 
     db.session.refresh(snapshot)
     assert snapshot.answers == frozen, "the accepted snapshot stays as it was"
+
+
+def test_next_years_plan_starts_from_each_actions_latest_status_and_progress_note(world, ret):
+    """Through the start page, as a school would: the copied actions carry the living plan's latest
+    status and note (in the plan's own "Progress so far" field), not the accepted snapshot's."""
+    answers = deepcopy(VALID_JSON)
+    answers["action_plan"]["actions"][1]["progress"] = "Planned with the support team"
+    snapshot = accepted_plan(world, ret, answers)
+    first, second = (action["id"] for action in snapshot.answers["action_plan"]["actions"])
+    school = world.browser("contributor")
+    assert school.post(f"/returns/{ret.id}/plan/{first}", {"status": "at_risk", "note": "Two of five staff trained"}).status_code == 303
+    assert school.post(f"/returns/{ret.id}/plan/{first}", {"status": "complete", "note": "All staff trained by March"}).status_code == 303
+    later = make_window(
+        return_type="wellbeing", academic_year="2027/28", title="Mental health action plan, autumn 2027", phases=["Primary"],
+        opens_on=world.window.opens_on + timedelta(days=1),
+    )
+    started = world.browser("approver").post(f"/windows/{later.id}/start", {"start_from": "previous"})
+    assert started.status_code == 303
+    next_year = drafts.return_for(later, world.school)
+    copied = {row["id"]: row for row in stored(next_year, "action_plan").answers["actions"]}
+    assert (copied[first]["status"], copied[first]["progress"]) == ("complete", "All staff trained by March")
+    assert (copied[second]["status"], copied[second]["progress"]) == ("on_track", "Planned with the support team"), "an action nobody updated keeps the plan's status and note"
+    page = text(world.browser("approver").get(section_path(next_year, "action_plan")))
+    assert "All staff trained by March" in page and "Progress so far" in page

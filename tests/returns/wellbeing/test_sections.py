@@ -67,7 +67,7 @@ VALID_JSON = {
             {
                 "principle": "curriculum", "what": f"Action {i + 1}: weekly regulation lessons", "outcome": "Pupils use calming strategies",
                 "success_criteria": "Survey: 80% know what to do when worried", "lead_role": "PSHE lead", "start_on": "2026-09-08",
-                "target_on": "2027-03-31", "thrive_need": "thriving", "focus": "anxiety", "status": "on_track",
+                "target_on": "2027-03-31", "thrive_need": "thriving", "focus": "anxiety", "status": "on_track", "progress": None,
             }
             for i in range(2)
         ]
