@@ -244,6 +244,20 @@ def test_the_plans_whose_words_are_shown_are_read_audited_on_the_page_and_the_ov
     assert "Return opened" in text(admin.get("/admin/audit"))
 
 
+def test_hostile_action_text_is_escaped_on_the_page_and_kept_as_text_in_both_downloads(app, borough):
+    """An overdue action's words as the school typed them: escaped in HTML, and a spreadsheet shows
+    them as text (a leading "=" never runs as a formula)."""
+    hostile = "=HYPERLINK(\"http://evil.example\") <script>alert(1)</script>"
+    row = db.session.scalar(select(LivingRow).where(LivingRow.return_id == borough.a_ret.id, LivingRow.title == "Action a1"))
+    row.title = hostile
+    db.session.flush()
+    browser = officer_browser(app, borough)
+    page = text(browser.get("/wellbeing"))
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert download_csv(browser, "overdue")[1][1] == "'" + hostile
+    assert download_xlsx(browser, "overdue")[1][1] == "'" + hostile
+
+
 def _seed(borough, n: int, start: int) -> None:
     for i in range(start, start + n):
         borough.send(f"School {i}", "Primary" if i % 2 else "Secondary", plan(
