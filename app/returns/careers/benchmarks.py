@@ -29,6 +29,28 @@ ANSWERS = (("yes", "Yes"), ("partly", "Partly"), ("no", "No"))
 POINTS = {"yes": 1.0, "partly": 0.5, "no": 0.0}
 
 
+# The rest of the return's lists, each version carrying its own: the council's nine-point young
+# person's entitlement, and the careers adviser's qualification levels.
+ENTITLEMENT = (
+    ("named_leader", "A named careers leader at the school"),
+    ("options_information", "Information about all the options open to them at each point of transition"),
+    ("labour_market", "Current information about the labour market"),
+    ("employer_every_year", "At least one encounter with an employer every year from year 7 to year 13, including STEM employers"),
+    ("providers", "Contact with colleges, sixth forms, universities and apprenticeship providers"),
+    ("workplace", "First-hand experience of a workplace"),
+    ("reviews", "Regular reviews of their progress and plans"),
+    ("impartial_guidance", "Impartial guidance from a qualified adviser from year 8 to age 19, or 25 with SEND"),
+    ("feedback", "A way to give feedback on the careers programme"),
+)
+QUALIFICATIONS = (
+    ("level_6_or_above", "Level 6 or above in careers guidance (for example, the Level 6 Diploma in Career Guidance and Development)"),
+    ("working_towards_6", "Working towards level 6"),
+    ("level_4", "Level 4 in careers information and advice"),
+    ("other", "Another qualification in careers guidance below level 6"),
+    ("none", "No careers guidance qualification"),
+)
+
+
 @dataclass(frozen=True)
 class Criterion:
     key: str
@@ -59,6 +81,8 @@ class Version:
     benchmarks: tuple[Benchmark, ...]
     # The rule, in the words shown to the school beside every benchmark's questions.
     rule: str
+    entitlement: tuple[tuple[str, str], ...] = ENTITLEMENT
+    qualifications: tuple[tuple[str, str], ...] = QUALIFICATIONS
 
     def benchmark(self, number: int) -> Benchmark | None:
         return next((b for b in self.benchmarks if b.number == number), None)
@@ -157,3 +181,4 @@ def themes_covered(found: Version) -> dict[str, list[str]]:
             for theme in criterion.themes:
                 covered[theme].append(f"B{benchmark.number} {criterion.key}")
     return covered
+
