@@ -257,9 +257,13 @@ def averages_chart(found: CareersFigures, title: str):
     from app.charts import Chart, Series
 
     numbers = [benchmark.number for benchmark in found.version.benchmarks]
-    series = [Series(title or "This window", tuple(found.averages.get(n) for n in numbers))]
+    def labelled(name: str, averages: dict[int, float]) -> Series:
+        values = tuple(averages.get(n) for n in numbers)
+        return Series(name, values, tuple(None if value is None else f"{whole(value)}%" for value in values))
+
+    series = [labelled(title or "This window", found.averages)]
     if found.previous_title:
-        series.append(Series(found.previous_title, tuple(found.previous.get(n) for n in numbers)))
+        series.append(labelled(found.previous_title, found.previous))
     return Chart(
         title="Borough average score by benchmark",
         category_heading="Benchmark",

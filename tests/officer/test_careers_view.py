@@ -141,9 +141,9 @@ def test_averages_and_their_change_since_the_previous_window(app, borough):
 def test_encounter_coverage_entitlement_and_queries(app, borough):
     page = plain(officer_page(app, borough))
     # Year 7: roll 200 + 100 + 100 = 400; employer 180 + 0 + 50 = 230 (57.5%); STEM 100 (25.0%); workplace 25 (6.2%).
-    assert "Year 7 400 57.5% 25.0% 6.2%" in page
+    assert "Year On roll Employer STEM Workplace 7 400 57.5% 25.0% 6.2%" in page
     # Year 8: roll 190 + 110 = 300; employer 300 (100.0%); STEM 155 (51.7%); workplace 21 (7.0%).
-    assert "Year 8 300 100.0% 51.7% 7.0%" in page
+    assert "6.2% 8 300 100.0% 51.7% 7.0%" in page
     assert "1. A named careers leader at the school 3 of 3 100.0%" in page
     assert "2. Information about all the options open to them at each point of transition 2 of 3 66.7%" in page
     assert "4. At least one encounter with an employer every year from year 7 to year 13, including STEM employers 1 of 3 33.3%" in page
