@@ -105,6 +105,9 @@ def test_the_score_follows_each_autosave_as_the_school_answers(world, ret):
     fragment = unescape(text(response))
     assert 'id="derived-values"' in fragment and 'hx-swap-oob="true"' in fragment
     assert "17%: not yet met (1 of 6 criteria answered)" in fragment
+    # Said in the live region too, so a screen reader hears the score change.
+    status = fragment[fragment.index('role="status"'):fragment.index('id="derived-values"')]
+    assert "Benchmark 1 score: 17%: not yet met (1 of 6 criteria answered)." in status
     response = save(browser, ret, "benchmark_1", benchmark_data("yes", "yes", "yes", "partly"), autosave=True)
     assert "58%: partly met (4 of 6 criteria answered)" in unescape(text(response))
 
