@@ -64,7 +64,7 @@ def careers_derived(section: Section, answers: dict) -> list[Derived]:
 
 RETURN_TYPE = CAREERS = ReturnType(
     key="careers",
-    title="Careers: Gatsby benchmark return",
+    title="Careers benchmark return",
     summary="The school's careers leader and adviser, provider access, its self-assessment against the eight Gatsby benchmarks, encounters by year group and the young person's entitlement",
     form_version=CURRENT.version,
     sections=careers_sections,
