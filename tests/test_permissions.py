@@ -68,6 +68,7 @@ CASES = [
     Case("schools.export_schools", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("schools.export_schools_xlsx", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("officer.wellbeing", "GET", None, (SIGN_IN, 404, 200, 200)),
+    Case("officer.careers", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("admin.import_schools", "GET", None, (SIGN_IN, 404, 404, 200)),
     # Posted with no file: the admin gets the form's errors; nobody else gets anywhere.
     Case("admin.import_schools_upload", "POST", None, (SIGN_IN, 404, 404, 422)),
