@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.engine import lifecycle
 from app.engine.living import add_update
 from app.extensions import db
-from app.models import Return, ReturnSection, Role
+from app.models import ReturnSection, Role
 from app.models.returns import LivingRow, SECTION_COMPLETED
 from app.returns.wellbeing.framework import CURRENT
 from tests.returns.test_sef_sections import Browser, make_window, text
