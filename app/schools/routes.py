@@ -15,6 +15,7 @@ from app.engine import school_returns
 from app.services import golden_thread
 from app.services import schools as school_service
 from app.services.schools import SchoolFilter
+from app.support.view import school_support
 
 bp = Blueprint("schools", __name__)
 
@@ -30,6 +31,8 @@ def home():
         windows=school_returns.for_school_home(school, current_user),
         others=school_returns.for_other_schools(current_user),
         state_labels=registry.all_state_labels(),
+        support=school_support(school, with_suggestion=False),
+        viewer_is_council=False,
     )
 
 
@@ -56,6 +59,7 @@ def render_school_page(school, *, details_form=None, successor_form=None, status
             returns=returns,
             returns_grid=golden_thread.returns_by_year(returns),
             type_panels=golden_thread.type_panels(school, current_user),
+            support=school_support(school, with_suggestion=current_user.is_council_staff),
             state_labels=registry.all_state_labels(),
             viewer_is_council=current_user.is_council_staff,
             details_form=details_form,

@@ -1,0 +1,76 @@
+"""Support categories: the published criteria (everyone signed in), an officer setting a school's
+category, the schools whose review has fallen due, and an administrator publishing a new version."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, render_template, url_for
+from flask_login import current_user
+
+from app.engine.living import today_in_london
+from app.htmx import redirect_after_post
+from app.models.types import utcnow
+from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, school_or_404
+from app.support import criteria as criteria_data
+from app.support import decisions
+from app.support.forms import SupportCategoryForm
+from app.support.view import school_support
+
+bp = Blueprint("support", __name__)
+
+
+@bp.route("/support/criteria")
+@allow(*EVERY_ROLE)
+def criteria():
+    versions = criteria_data.all_versions()
+    return render_template("support/criteria.html", criteria=versions[0], versions=versions, current=True)
+
+
+@bp.route("/support/criteria/<int:number>")
+@allow(*EVERY_ROLE)
+def criteria_version(number: int):
+    found = criteria_data.version(number)
+    if found is None:
+        abort(404)
+    versions = criteria_data.all_versions()
+    return render_template("support/criteria.html", criteria=found, versions=versions, current=found.number == versions[0].number)
+
+
+@bp.route("/schools/<int:school_id>/support", methods=["GET", "POST"])
+@allow(*COUNCIL_STAFF)
+def set_category(school_id: int):
+    school = school_or_404(school_id)
+    now = utcnow()
+    support = school_support(school, with_suggestion=True, now=now)
+    form = SupportCategoryForm()
+    form.offer(support.criteria)
+    if form.is_submitted() and form.validate():
+        today = today_in_london(now)
+        if form.review_on.data < today:
+            form.review_on.errors.append("The review date must be today or in the future")
+        against = form.category.data != support.suggestion.category.key
+        if against and not form.departure.data:
+            form.departure.errors.append(f"Enter why you chose other than the suggested category, {support.suggestion.category.name}")
+        if not form.errors:
+            decisions.decide(school, category=form.category.data, reason=form.reason.data, departure=form.departure.data or "",
+                             review_on=form.review_on.data, suggestion=support.suggestion, by=current_user, today=today)
+            category = support.criteria.category(form.category.data)
+            flash(f"{school.name} is now in the {category.name} support category", "success")
+            return redirect_after_post(url_for("schools.school_page", school_id=school.id) + "#support")
+    elif not form.is_submitted() and support.decision is not None:
+        form.category.data = support.decision.row.category
+    status = 422 if form.errors else 200
+    return render_template("support/set_category.html", school=school, support=support, form=form if form.errors else None,
+                           category_form=form), status
+
+
+@bp.route("/support/reviews-due")
+@allow(*COUNCIL_STAFF)
+def reviews_due():
+    return render_template("support/reviews_due.html", due=decisions.reviews_due(today_in_london()), today=today_in_london())
+
+
+@bp.app_template_global()
+def support_reviews_due_count() -> int:
+    """For the officers' home: how many schools' category reviews have fallen due."""
+    return decisions.reviews_due_count(today_in_london())
+
