@@ -79,6 +79,8 @@ CASES = [
     Case("support.set_category", "POST", "other_school", (SIGN_IN, 404, 422, 422)),
     Case("support.set_category", "POST", "missing_school", (SIGN_IN, 404, 404, 404)),
     Case("support.reviews_due", "GET", None, (SIGN_IN, 404, 200, 200)),
+    Case("support.change_criteria", "GET", None, (SIGN_IN, 404, 404, 200)),
+    Case("support.change_criteria", "POST", None, (SIGN_IN, 404, 404, 422)),
     Case("admin.import_schools", "GET", None, (SIGN_IN, 404, 404, 200)),
     # Posted with no file: the admin gets the form's errors; nobody else gets anywhere.
     Case("admin.import_schools_upload", "POST", None, (SIGN_IN, 404, 404, 422)),

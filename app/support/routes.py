@@ -8,11 +8,12 @@ from flask_login import current_user
 
 from app.engine.living import today_in_london
 from app.htmx import redirect_after_post
+from app.models import Role
 from app.models.types import utcnow
 from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, school_or_404
 from app.support import criteria as criteria_data
 from app.support import decisions
-from app.support.forms import SupportCategoryForm
+from app.support.forms import SupportCategoryForm, criteria_form
 from app.support.view import school_support
 
 bp = Blueprint("support", __name__)
@@ -74,3 +75,29 @@ def support_reviews_due_count() -> int:
     """For the officers' home: how many schools' category reviews have fallen due."""
     return decisions.reviews_due_count(today_in_london())
 
+
+
+@bp.route("/support/criteria/change", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def change_criteria():
+    """An administrator publishes a new version; decisions already made keep the version they were made under."""
+    current = criteria_data.current()
+    form = criteria_form(current)
+    if form.validate_on_submit():
+        if form.based_on.data != str(current.number):
+            form.note.errors.append(f"Version {current.number} was published while you were making these changes: read it and make yours again")
+        else:
+            categories, rules = criteria_data.as_data(current)
+            for category in categories:
+                for part in ("name", "description", "criteria"):
+                    category[part] = form[f"category_{category['key']}_{part}"].data
+            for rule in rules:
+                rule["wording"] = form[f"rule_{rule['key']}_wording"].data
+                rule["category"] = form[f"rule_{rule['key']}_category"].data
+                if "days" in rule["params"]:
+                    rule["params"]["days"] = int(form[f"rule_{rule['key']}_days"].data)
+            published = criteria_data.publish(categories, rules, form.note.data, current_user)
+            flash(f"Version {published.number} of the support criteria is published", "success")
+            return redirect_after_post(url_for("support.criteria"))
+    status = 422 if form.errors else 200
+    return render_template("support/change_criteria.html", criteria=current, form=form if form.errors else None, criteria_form=form), status
