@@ -194,6 +194,8 @@ def test_schools_whose_review_date_has_passed_are_listed_longest_overdue_first(a
     assert table.index("Some Other School") < table.index("Alderbrook Primary School")
     assert "Third Academy" not in table
     assert ">30<" in table and ">3<" in table
+    home = officer.get("/review").text
+    assert "2 schools&#39; support category reviews have fallen due" in home and 'href="/support/reviews-due"' in home
     # A later decision with a future review takes the school off the list.
     post(officer, amber_school.other, category="green", reason="Looked again", departure="Different")
     page = officer.get("/support/reviews-due").text
