@@ -56,6 +56,7 @@ def test_seed_demo_builds_the_borough_with_the_given_password(fresh_app, monkeyp
         assert admin.role == "admin"
         check_seeded_returns()
         check_seeded_wellbeing()
+        check_seeded_support()
     client = fresh_app.test_client()
     token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/sign-in").text).group(1)
     response = client.post(
@@ -230,3 +231,22 @@ def check_seeded_living_plans(today: date) -> None:
             assert (moments[-1] - moments[0]).days > 60, "updates over several months"
     assert {"complete", "at_risk", "off_track"} <= statuses
     assert OVERDUE in due and DUE_SOON in due
+
+
+def check_seeded_support() -> None:
+    """Schools in every category with a history, some decisions against the suggestion (each with
+    its reason), some reviews fallen due, and two versions of the criteria."""
+    from app.models.support import SupportCriteria, SupportDecision
+    from app.support import decisions
+
+    assert db.session.scalars(select(SupportCriteria.number).order_by(SupportCriteria.number)).all() == [1, 2]
+    rows = db.session.scalars(select(SupportDecision).order_by(SupportDecision.id)).all()
+    latest = {row.school_id: row for row in rows}
+    assert {row.category for row in latest.values()} == {"green", "amber", "red"}
+    assert all(sum(row.school_id == school_id for row in rows) >= 2 for school_id in latest)
+    against = [row for row in latest.values() if row.suggested != row.category]
+    assert against and all(row.departure for row in against)
+    assert all(not row.departure for row in latest.values() if row.suggested == row.category)
+    assert len({row.suggested for row in latest.values()}) >= 2
+    assert decisions.reviews_due_count(date.today()) >= 2
+    assert len(latest) < db.session.scalar(select(func.count()).select_from(School))  # some not yet categorised
