@@ -137,3 +137,27 @@ def test_the_school_page_costs_the_same_queries_beside_10_or_2000_schools_with_t
     assert "Bulk School" not in large
     for page in (small, large):
         assert page.count("data-decision=") == 2 and page.count('class="gt-year-cell"') == 3
+
+
+def test_the_mental_health_plan_panel_comes_from_its_type_with_ratings_and_actions_but_no_words(app, factory):
+    from tests.conftest import sign_in
+    from tests.officer.test_wellbeing_view import FUTURE, PAST, Borough, action, all_of, plan
+
+    borough = Borough(app, factory)
+    school, _, ret = borough.send("Heron Primary", "Primary", plan(
+        ratings={**all_of("developing"), "leadership": "embedded"}, trained="yes", took_part="yes",
+        actions=[action("a1", status="on_track", thrive="thriving", focus="anxiety", target=FUTURE),
+                 action("a2", status="at_risk", thrive="getting_help", focus="anger", target=PAST),
+                 action("a3", status="complete", thrive="thriving", focus="resilience", target=PAST)],
+    ), accept=True)
+    client = app.test_client()
+    sign_in(client, borough.officer)
+    page = client.get(f"/schools/{school.id}").text
+    panel = section(page, 'id="school-wellbeing"', "</section>")
+    rows = [[text_of(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)] for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", panel, re.S)]
+    assert ["Leadership and management", "Embedded"] in rows and ["Student voice", "Developing"] in rows
+    assert ["On track", "1"] in rows and ["At risk", "1"] in rows and ["Complete", "1"] in rows and ["Off track", "0"] in rows
+    assert "1 of 3 actions are past their target date and not complete" in text_of(panel)
+    assert "Action a1" not in panel  # no words of the plan: the page is not a read of it
+    assert f'href="/returns/{ret.id}/review"' in panel
+    assert page.index('id="school-grades"') < page.index('id="school-wellbeing"')
