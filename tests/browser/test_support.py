@@ -120,3 +120,22 @@ def test_an_officer_sets_a_category_against_the_suggestion_and_the_head_reads_wh
     expect(page.locator(f"#category-{chosen}")).to_contain_text("Criteria:")
     expect(page.locator("#rules-table")).to_contain_text("A return is overdue by more than 14 days")
     check_page(page, "support-criteria")
+
+
+def test_without_javascript_the_form_posts_and_comes_back_to_the_school_page(nojs_page, live):
+    page = nojs_page
+    school = live.school("990114")  # Ridgeway Middle School: no other journey changes it
+    suggested = suggested_key(live, school.id)
+    sign_in(page, "officer@example.org")
+    page.goto(f"/schools/{school.id}/support")
+    page.locator(f"input[name=category][value={suggested}]").check()
+    page.locator("#reason").fill("Agreed with the head teacher at the annual conversation")
+    review = date.today() + timedelta(days=100)
+    page.locator("#review_on-day").fill(str(review.day))
+    page.locator("#review_on-month").fill(str(review.month))
+    page.locator("#review_on-year").fill(str(review.year))
+    page.get_by_role("button", name="Set the support category").click()
+    expect(page.get_by_role("heading", level=1, name=school.name)).to_be_visible()
+    expect(page.locator("#support-current")).to_contain_text("Agreed with the head teacher at the annual conversation")
+    expect(page.locator(".gt-support-history")).not_to_contain_text("why this differs: Agreed")
+    check_page(page, "support-school-after-nojs")
