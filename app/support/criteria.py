@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models.support import SupportCriteria
@@ -174,15 +175,24 @@ def stored_current() -> Criteria:
     found = current()
     if found.id is not None:
         return found
-    row = SupportCriteria(number=1, categories=STARTER_CATEGORIES, rules=STARTER_RULES, note="The council's starter criteria.")
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two first decisions at once: one writes it, the other reads it
+            row = SupportCriteria(number=1, categories=STARTER_CATEGORIES, rules=STARTER_RULES, note="The council's starter criteria.")
+            db.session.add(row)
+    except IntegrityError:
+        return current()
     return _view(row)
 
 
-def publish(categories: list[dict], rules: list[dict], note: str, by) -> Criteria:
-    """A new version with these categories and rules, numbered after the current one. The rules'
-    kinds must be known (app/support/rules.py) and point at categories of this version."""
+class PublishedMeanwhile(Exception):
+    """Another version was published between reading the current one and publishing this one."""
+
+
+def publish(categories: list[dict], rules: list[dict], note: str, by, *, based_on: int | None = None) -> Criteria:
+    """A new version with these categories and rules, numbered after the current one (or after
+    `based_on`, the version the change was made from: PublishedMeanwhile if that is no longer the
+    current one). The rules' kinds must be known (app/support/rules.py) and point at categories of
+    this version."""
     from app.support.rules import RULE_KINDS
 
     keys = [category["key"] for category in categories]
@@ -192,9 +202,16 @@ def publish(categories: list[dict], rules: list[dict], note: str, by) -> Criteri
         if rule["kind"] not in RULE_KINDS or rule["category"] not in keys:
             raise ValueError(f"rule {rule['key']!r} has an unknown kind or category")
     previous = stored_current()
-    row = SupportCriteria(number=previous.number + 1, categories=categories, rules=rules, note=note, published_by_id=by.id if by else None)
-    db.session.add(row)
-    db.session.flush()
+    number = (based_on if based_on is not None else previous.number) + 1
+    if number != previous.number + 1:
+        raise PublishedMeanwhile(previous.number)
+    try:
+        # The number is unique: of two administrators publishing at once, the second is told.
+        with db.session.begin_nested():
+            row = SupportCriteria(number=number, categories=categories, rules=rules, note=note, published_by_id=by.id if by else None)
+            db.session.add(row)
+    except IntegrityError:
+        raise PublishedMeanwhile(number) from None
     return _view(row, by.name if by else None)
 
 

@@ -83,9 +83,10 @@ def change_criteria():
     """An administrator publishes a new version; decisions already made keep the version they were made under."""
     current = criteria_data.current()
     form = criteria_form(current)
+    meanwhile = f"Version {current.number} was published while you were making these changes: read it and make yours again"
     if form.validate_on_submit():
         if form.based_on.data != str(current.number):
-            form.note.errors.append(f"Version {current.number} was published while you were making these changes: read it and make yours again")
+            form.note.errors.append(meanwhile)
         else:
             categories, rules = criteria_data.as_data(current)
             for category in categories:
@@ -96,8 +97,12 @@ def change_criteria():
                 rule["category"] = form[f"rule_{rule['key']}_category"].data
                 if "days" in rule["params"]:
                     rule["params"]["days"] = int(form[f"rule_{rule['key']}_days"].data)
-            published = criteria_data.publish(categories, rules, form.note.data, current_user)
-            flash(f"Version {published.number} of the support criteria is published", "success")
-            return redirect_after_post(url_for("support.criteria"))
+            try:
+                published = criteria_data.publish(categories, rules, form.note.data, current_user, based_on=current.number)
+            except criteria_data.PublishedMeanwhile:
+                form.note.errors.append(meanwhile)
+            else:
+                flash(f"Version {published.number} of the support criteria is published", "success")
+                return redirect_after_post(url_for("support.criteria"))
     status = 422 if form.errors else 200
     return render_template("support/change_criteria.html", criteria=current, form=form if form.errors else None, criteria_form=form), status

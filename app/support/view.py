@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.formatting import LONDON
 from app.models import School
 from app.models.types import utcnow
 from app.support import criteria as criteria_data
@@ -33,8 +34,6 @@ class SchoolSupport:
 def school_support(school: School, *, with_suggestion: bool, now: datetime | None = None) -> SchoolSupport:
     """A fixed number of queries: the criteria, the decisions and their versions, and (for
     officers) each rule kind's evidence."""
-    from app.formatting import LONDON
-
     now = now or utcnow()
     current = criteria_data.current()
     return SchoolSupport(

@@ -152,3 +152,11 @@ def test_a_decision_against_the_suggestion_needs_its_reason(setting):
                      review_on=today, suggestion=seen, by=setting.officer, today=today)
     (made,) = decisions.history(setting.school)
     assert made.against_suggestion and made.row.departure == "New head in post since September"
+
+
+def test_publishing_from_a_version_that_is_no_longer_current_is_refused(setting):
+    categories, rules = criteria_data.as_data(criteria_data.current())
+    criteria_data.publish(categories, rules, "First change", None, based_on=1)
+    with pytest.raises(criteria_data.PublishedMeanwhile):
+        criteria_data.publish(categories, rules, "Made from version 1 too", None, based_on=1)
+    assert criteria_data.current().number == 2 and criteria_data.current().note == "First change"
