@@ -3,10 +3,11 @@ category, the schools whose review has fallen due, and an administrator publishi
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user
 
 from app.engine.living import today_in_london
+from app.exports import Table, download
 from app.htmx import redirect_after_post
 from app.models import Role
 from app.models.types import utcnow
@@ -67,7 +68,13 @@ def set_category(school_id: int):
 @bp.route("/support/reviews-due")
 @allow(*COUNCIL_STAFF)
 def reviews_due():
-    return render_template("support/reviews_due.html", due=decisions.reviews_due(today_in_london()), today=today_in_london())
+    today = today_in_london()
+    due = decisions.reviews_due(today)
+    fmt = request.args.get("download")
+    if fmt:
+        return download(Table("Support category reviews due", ["School", "URN", "Category", "Review date", "Days since"],
+                              [(row.school_name, row.urn, row.category, row.review_on, (today - row.review_on).days) for row in due]), fmt)
+    return render_template("support/reviews_due.html", due=due, today=today)
 
 
 @bp.app_template_global()

@@ -3,6 +3,8 @@ published criteria and the list of reviews that have fallen due: through HTTP.""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -194,6 +196,12 @@ def test_schools_whose_review_date_has_passed_are_listed_longest_overdue_first(a
     assert table.index("Some Other School") < table.index("Alderbrook Primary School")
     assert "Third Academy" not in table
     assert ">30 days ago<" in table and ">3 days ago<" in table
+    rows = list(csv.reader(io.StringIO(officer.get("/support/reviews-due?download=csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["School", "URN", "Category", "Review date", "Days since"]
+    assert [row[0] for row in rows[1:]] == ["Some Other School", "Alderbrook Primary School"] and rows[1][4] == "30"
+    xlsx = officer.get("/support/reviews-due?download=xlsx")
+    assert xlsx.status_code == 200 and xlsx.headers["Content-Disposition"].endswith('.xlsx"')
+    assert officer.get("/support/reviews-due?download=pdf").status_code == 404
     home = officer.get("/review").text
     assert "2 schools&#39; support category reviews have fallen due" in home and 'href="/support/reviews-due"' in home
     # A later decision with a future review takes the school off the list.
