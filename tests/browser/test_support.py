@@ -139,3 +139,13 @@ def test_without_javascript_the_form_posts_and_comes_back_to_the_school_page(noj
     expect(page.locator("#support-current")).to_contain_text("Agreed with the head teacher at the annual conversation")
     expect(page.locator(".gt-support-history")).not_to_contain_text("why this differs: Agreed")
     check_page(page, "support-school-after-nojs")
+
+
+def test_an_administrator_reads_the_form_that_changes_the_criteria(page, live):
+    sign_in(page, "admin@example.org")
+    page.goto("/support/criteria")
+    page.get_by_role("link", name="Change the criteria").click()
+    expect(page.get_by_role("heading", level=1, name="Change the support criteria")).to_be_visible()
+    expect(page.get_by_label("Name of category 2")).to_have_value("Amber")
+    expect(page.get_by_label("Days overdue for rule 4")).to_have_value("14")
+    check_page(page, "support-change-criteria")
