@@ -57,6 +57,7 @@ def test_seed_demo_builds_the_borough_with_the_given_password(fresh_app, monkeyp
         check_seeded_returns()
         check_seeded_wellbeing()
         check_seeded_careers()
+        check_seeded_support()
     client = fresh_app.test_client()
     token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/sign-in").text).group(1)
     response = client.post(
@@ -274,3 +275,22 @@ def check_seeded_careers() -> None:
     ).all()
     assert len(achieved) >= 1
     assert db.session.scalar(select(func.count()).select_from(Fact).where(Fact.key == "query", Fact.text_value != "")) >= 1
+
+
+def check_seeded_support() -> None:
+    """Schools in every category with a history, some decisions against the suggestion (each with
+    its reason), some reviews fallen due, and two versions of the criteria."""
+    from app.models.support import SupportCriteria, SupportDecision
+    from app.support import decisions
+
+    assert db.session.scalars(select(SupportCriteria.number).order_by(SupportCriteria.number)).all() == [1, 2]
+    rows = db.session.scalars(select(SupportDecision).order_by(SupportDecision.id)).all()
+    latest = {row.school_id: row for row in rows}
+    assert {row.category for row in latest.values()} == {"green", "amber", "red"}
+    assert all(sum(row.school_id == school_id for row in rows) >= 2 for school_id in latest)
+    against = [row for row in latest.values() if row.suggested != row.category]
+    assert against and all(row.departure for row in against)
+    assert all(not row.departure for row in latest.values() if row.suggested == row.category)
+    assert len({row.suggested for row in latest.values()}) >= 2
+    assert decisions.reviews_due_count(date.today()) >= 2
+    assert len(latest) < db.session.scalar(select(func.count()).select_from(School))  # some not yet categorised

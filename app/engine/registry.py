@@ -15,6 +15,11 @@ type may differ in is a field here with a default that gives the self-evaluation
 - scheduled_notices: the type's own notices that fall due on a date (a plan's review).
 - living: a list of the accepted return that lives on through the year (a plan's actions), which
   the school updates and officers read (app/engine/living.py).
+- school_panel: what the type shows on the school page (the golden thread): a template and one
+  loader of its data for many schools at once, so the page never names a type and costs a fixed
+  number of queries whatever the school's history (app/schools/thread.py).
+- describe_fact: one fact in the type's own words ("Achievement: needs attention"), for pages that
+  cite facts as evidence (a suggested support category's reasons).
 
 A section's form words its questions for the school; where that wording does not fit an officer
 ("Your self-evaluated grade"), the form gives officers' words in `officer_labels` (by field name,
@@ -132,6 +137,23 @@ class LivingList:
     note_field: str | None = None
 
 
+@dataclass(frozen=True)
+class SchoolPanel:
+    """A type's panel on the school page. `load(school_ids, user)` returns its data by school id,
+    in a fixed number of queries however many schools and years (a school without any is left
+    out, and the panel then says so); `template` renders one school's data as `panel`, beside
+    `school` and `viewer_is_council`. `order` places it among the other types' panels."""
+
+    title: str
+    template: str
+    load: Callable[[Sequence[int], Any], dict[int, Any]]
+    order: int = 100
+
+
+def _fact_words(key: str, text: str | None, form_version: str) -> str:
+    return f"{key}: {text}" if text is not None else key
+
+
 def _no_sections(form_version: str, school: School | None, ret: Return | None) -> list[Section]:
     return []
 
@@ -173,6 +195,10 @@ class ReturnType:
     scheduled_notices: Callable[[Any], Iterable[Any]] | None = field(default=None, compare=False)
     # A list of the accepted return that lives on through the year (app/engine/living.py).
     living: LivingList | None = field(default=None, compare=False)
+    # The type's panel on the school page, if it has one.
+    school_panel: SchoolPanel | None = field(default=None, compare=False)
+    # One fact (key, text, form version) in the type's own words, for pages that cite it.
+    describe_fact: Callable[[str, str | None, str], str] = field(default=_fact_words, compare=False)
     # Invented answers for the demo borough, if the type brings them.
     demo: DemoData | None = field(default=None, compare=False)
     # Folders of templates and a blueprint, where the type has pages of its own.
@@ -260,6 +286,11 @@ def all_state_labels() -> dict[str | None, str]:
 
         labels.update(STATE_LABELS)
     return labels
+
+
+def school_panels() -> list[ReturnType]:
+    """The types with a panel on the school page, in the panels' order."""
+    return sorted((kind for kind in _TYPES.values() if kind.school_panel is not None), key=lambda kind: (kind.school_panel.order, kind.title))
 
 
 def title_of(key: str) -> str:

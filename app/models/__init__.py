@@ -4,6 +4,7 @@ from app.models.accounts import AccountToken, AuditEvent, RecoveryCode
 from app.models.imports import ImportRun
 from app.models.returns import Fact, LivingPlan, LivingRow, LivingUpdate, Return, ReturnSection, ReturnTransition, ReviewNote, SectionComment, SectionVersion, SentNotice, StepAnswers, Submission
 from app.models.schools import School
+from app.models.support import SupportCriteria, SupportDecision
 from app.models.users import Role, User
 from app.models.windows import CollectionWindow, WindowException
 
@@ -28,6 +29,8 @@ __all__ = [
     "Role",
     "School",
     "Submission",
+    "SupportCriteria",
+    "SupportDecision",
     "User",
     "WindowException",
 ]

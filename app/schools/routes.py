@@ -15,6 +15,7 @@ from app.engine import school_returns
 from app.services import golden_thread
 from app.services import schools as school_service
 from app.services.schools import SchoolFilter
+from app.support.view import school_support
 
 bp = Blueprint("schools", __name__)
 
@@ -30,6 +31,8 @@ def home():
         windows=school_returns.for_school_home(school, current_user),
         others=school_returns.for_other_schools(current_user),
         state_labels=registry.all_state_labels(),
+        support=school_support(school, with_suggestion=False),
+        viewer_is_council=False,
     )
 
 
@@ -41,11 +44,11 @@ def school_page(school_id: int):
 
 
 def render_school_page(school, *, details_form=None, successor_form=None, status=200):
-    """The school page; admins' forms on it come back here with their errors."""
+    """The school page, the golden thread; admins' forms on it come back here with their errors."""
+    returns = school_returns.for_school_page(school, current_user)
     if current_user.is_admin:
         details_form = details_form or SchoolDetailsForm(data=details_form_data(school))
         successor_form = successor_form or SuccessorForm()
-    graded_years = golden_thread.sef_grades(school)
     return (
         render_template(
             "schools/school.html",
@@ -53,9 +56,10 @@ def render_school_page(school, *, details_form=None, successor_form=None, status
             users=school_service.users_of(school),
             successor=school_service.successor_of(school),
             predecessors=school_service.predecessors_of(school),
-            returns=school_returns.for_school_page(school, current_user),
-            graded_years=graded_years,
-            grades_chart=golden_thread.grades_chart(school, graded_years),
+            returns=returns,
+            returns_grid=golden_thread.returns_by_year(returns),
+            type_panels=golden_thread.type_panels(school, current_user),
+            support=school_support(school, with_suggestion=current_user.is_council_staff),
             state_labels=registry.all_state_labels(),
             viewer_is_council=current_user.is_council_staff,
             details_form=details_form,

@@ -94,7 +94,9 @@ def test_the_sef_gives_each_grade_on_the_five_point_scale_safeguarding_and_each_
     assert ("safeguarding", None, "not_met", None) in found
     priorities = sorted((row_id, text) for key, row_id, text, _ in found if key == "priority.la_priority")
     assert priorities == [("p1", "attainment"), ("p2", "inclusion"), ("p3", "attainment")]
-    assert len(found) == len(AREAS) + 1 + 3
+    titles = sorted((row_id, text) for key, row_id, text, _ in found if key == "priority.title")
+    assert [row_id for row_id, _ in titles] == ["p1", "p2", "p3"] and all(text for _, text in titles)
+    assert len(found) == len(AREAS) + 1 + 3 + 3
 
 
 def test_priority_rows_with_a_stable_id_keep_it_and_areas_not_asked_give_nothing():
@@ -127,7 +129,7 @@ def test_an_older_form_version_gives_its_own_keys_and_scale(monkeypatch):
 def test_after_every_move_the_current_facts_are_what_the_latest_snapshot_says(world):
     ret = submitted(world)
     first = from_latest_snapshot(ret)
-    assert current_facts(ret) == first and len(first) == len(AREAS) + 1 + 3
+    assert current_facts(ret) == first and len(first) == len(AREAS) + 1 + 3 + 3
     assert states_of(ret) == {SUBMITTED}
 
     lifecycle.perform(lifecycle.TAKE, ret, world.officer)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.engine.registry import DemoData, ReturnType, Section
-from app.returns.sef import demo
+from app.engine.registry import DemoData, ReturnType, SchoolPanel, Section
+from app.returns.sef import demo, panel
 from app.returns.sef.facts import sef_facts
 from app.returns.sef.framework import CURRENT, framework
 
@@ -45,5 +45,7 @@ RETURN_TYPE = SEF = ReturnType(
     facts=sef_facts,
     declaration="I confirm that this self-evaluation is accurate, that the headteacher and governors have seen it, and that it names no pupil.",
     template_folder=str(Path(__file__).parent / "templates"),
+    school_panel=SchoolPanel("Self-evaluation", "sef/_school_panel.html", panel.load, order=10),
+    describe_fact=panel.describe_fact,
     demo=DemoData("Self-evaluation", demo.answers, demo.COMMENTS, demo.RETURN_REASONS),
 )

@@ -1,5 +1,5 @@
 """What the officers' views count in a self-evaluation, drawn from a submission in its own form
-version: each area's grade, the safeguarding outcome, and each priority's LA priority.
+version: each area's grade, the safeguarding outcome, and each priority's LA priority and its words.
 
 Keys and scales come from the framework of that version, so a return made under an older framework
 keeps the keys and grades it was made with, and a new framework brings its own.
@@ -31,4 +31,6 @@ def sef_facts(answers: dict, form_version: str) -> list[FactValue]:
         # get "p1", "p2", ... from their places); the same from the place, should one lack it.
         row_id = str(row.get("id") or f"p{position}")
         found.append(FactValue("priority.la_priority", text=row["la_priority"], row_id=row_id))
+        # The priority's own words, so the school page shows it beside its tag without the JSON.
+        found.append(FactValue("priority.title", text=str(row.get("title") or ""), row_id=row_id))
     return found

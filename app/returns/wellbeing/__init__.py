@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.engine.registry import DemoData, LivingList, ReturnType, Section
-from app.returns.wellbeing import demo
+from app.engine.registry import DemoData, LivingList, ReturnType, SchoolPanel, Section
+from app.returns.wellbeing import demo, panel
 from app.returns.wellbeing.facts import wellbeing_facts
 from app.returns.wellbeing.framework import CURRENT, NO_PUPIL, version as version_of
 
@@ -47,5 +47,6 @@ RETURN_TYPE = WELLBEING = ReturnType(
         note_field="progress",
     ),
     template_folder=str(Path(__file__).parent / "templates"),
+    school_panel=SchoolPanel("Mental health and wellbeing", "wellbeing/_school_panel.html", panel.load, order=20),
     demo=DemoData("Mental health action plan", demo.answers, demo.COMMENTS, demo.RETURN_REASONS, living_updates=demo.living_updates),
 )
