@@ -54,6 +54,12 @@ class Scope:
         """SQL: schools this rule cannot decide for lack of data (never asked by `sql`)."""
         return false()
 
+    def may_ask(self, school: School) -> bool:
+        """Whether any window of the type could ask this school, whatever the window chooses: false
+        only where the rule itself rules the school out (a primary, for a rule by age), so pages
+        about the school leave the type out instead of saying it has sent nothing."""
+        return True
+
     def why_undecided(self, window: CollectionWindow, school: School) -> str | None:
         """`undecided_sql` for one school already loaded: why the rule cannot place it, or None."""
         return None
@@ -138,6 +144,9 @@ class AgeScope(Scope):
 
     def why_undecided(self, window: CollectionWindow, school: School) -> str | None:
         return "No statutory age range is recorded" if school.statutory_high_age is None else None
+
+    def may_ask(self, school: School) -> bool:
+        return school.statutory_high_age is None or school.statutory_high_age >= self.min_high_age
 
     def describe(self, window: CollectionWindow | None) -> str:
         return f"Open schools {self.words} (a statutory high age of {self.min_high_age} or more), whatever their phase."

@@ -18,7 +18,7 @@ from app.models.schools import PHASES
 from app.returns.careers.benchmarks import CURRENT, Version
 from app.returns.careers.forms import YEARS
 from app.returns.careers.queries import message_of
-from app.returns.careers.scoring import ACHIEVED, BAND_WORDS, band_of
+from app.returns.careers.scoring import ACHIEVED, BAND_WORDS, band_of, words_of  # noqa: F401  (BAND_WORDS: the routes read it from here)
 
 CAREERS = "careers"
 BENCHMARK = "benchmark."
@@ -190,12 +190,7 @@ def whole(value: float | None) -> int | None:
 
 
 def percent_words(value: float | None) -> str:
-    if value is None:
-        return "No score"
-    shown = whole(value)
-    if shown == 100 and value < 100:
-        shown = 99
-    return f"{shown}%: {BAND_WORDS[band_of(value)].lower()}"
+    return "No score" if value is None else words_of(value)
 
 
 def change_words(change: float | None) -> str:

@@ -21,11 +21,14 @@ class TypePanel:
 
 
 def type_panels(school: School, user) -> list[TypePanel]:
-    """Each type's panel for this school: one loader call per type with a panel."""
+    """Each type's panel for this school: one loader call per type with a panel. A type whose
+    scope never asks this school (careers, for a primary) is left out unless it holds something."""
     panels = []
     for kind in registry.school_panels():
         panel = kind.school_panel
-        panels.append(TypePanel(kind, panel.template, panel.load([school.id], user).get(school.id)))
+        data = panel.load([school.id], user).get(school.id)
+        if data is not None or kind.scope.may_ask(school):
+            panels.append(TypePanel(kind, panel.template, data))
     return panels
 
 

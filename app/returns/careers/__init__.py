@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.engine.registry import DemoData, Derived, ReturnType, Section
+from app.engine.registry import DemoData, Derived, ReturnType, SchoolPanel, Section
 from app.engine.scope import AgeScope
-from app.returns.careers import demo
+from app.returns.careers import demo, panel
 from app.returns.careers.benchmarks import CURRENT, version as version_of
 from app.returns.careers.facts import careers_facts
 from app.returns.careers.queries import section_queries
@@ -73,6 +73,9 @@ RETURN_TYPE = CAREERS = ReturnType(
     queries=section_queries,
     facts=careers_facts,
     declaration="I confirm that this return is accurate, that the headteacher has seen it, and that it names no pupil.",
+    # Scores beside last year's on the school page, for schools the window asks (after the
+    # self-evaluation and the mental-health plan).
+    school_panel=SchoolPanel("Careers", "careers/_school_panel.html", panel.load, order=30),
     template_folder=str(Path(__file__).parent / "templates"),
     demo=DemoData("Careers benchmark return", demo.answers, demo.COMMENTS, demo.RETURN_REASONS),
 )

@@ -32,8 +32,7 @@ class Score:
     @property
     def whole(self) -> int:
         """The percentage to the nearest whole number, halves up (never shown as 100 unless achieved)."""
-        whole = int(self.percent + 0.5)
-        return 99 if whole == 100 and not self.achieved else whole
+        return whole_percent(self.percent)
 
     @property
     def achieved(self) -> bool:
@@ -50,6 +49,17 @@ class Score:
     def describe(self) -> str:
         """"67%: mostly met (6 of 6 criteria answered)"."""
         return f"{self.whole}%: {self.words.lower()} ({self.answered} of {self.criteria} criteria answered)"
+
+
+def whole_percent(percent: float) -> int:
+    """To the nearest whole number, halves up, and never 100 short of achieved (99.6% is 99)."""
+    whole = int(percent + 0.5)
+    return 99 if whole == 100 and percent < 100 else whole
+
+
+def words_of(percent: float) -> str:
+    """"67%: partly met": a score in numbers and words, never by colour alone."""
+    return f"{whole_percent(percent)}%: {BAND_WORDS[band_of(percent)].lower()}"
 
 
 def band_of(percent: float) -> str:
