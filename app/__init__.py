@@ -173,6 +173,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.team.routes import bp as team_bp
     from app.schools.routes import bp as schools_bp
     from app.officer.routes import bp as officer_bp
+    from app.officer.monitoring_routes import bp as monitoring_bp
     from app.engine.review_routes import bp as review_bp
 
     app.register_blueprint(main_bp)
@@ -180,6 +181,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(onboarding_bp)
     app.register_blueprint(schools_bp)
     app.register_blueprint(officer_bp)
+    app.register_blueprint(monitoring_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(returns_bp)
     app.register_blueprint(team_bp)

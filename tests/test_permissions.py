@@ -68,6 +68,15 @@ CASES = [
     Case("schools.export_schools", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("schools.export_schools_xlsx", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("officer.wellbeing", "GET", None, (SIGN_IN, 404, 200, 200)),
+    # The collection tracker (issue 16): council staff only. Reminding with no school chosen is the
+    # preview's error (422) or, posted, a message back on the tracker (303) that sends nothing.
+    Case("monitoring.windows", "GET", None, (SIGN_IN, 404, 200, 200)),
+    Case("monitoring.tracker", "GET", "window", (SIGN_IN, 404, 200, 200)),
+    Case("monitoring.tracker", "GET", "missing_window", (SIGN_IN, 404, 404, 404)),
+    Case("monitoring.remind", "GET", "window", (SIGN_IN, 404, 422, 422)),
+    Case("monitoring.remind", "GET", "missing_window", (SIGN_IN, 404, 404, 404)),
+    Case("monitoring.remind", "POST", "window", (SIGN_IN, 404, 303, 303)),
+    Case("monitoring.remind", "POST", "missing_window", (SIGN_IN, 404, 404, 404)),
     Case("admin.import_schools", "GET", None, (SIGN_IN, 404, 404, 200)),
     # Posted with no file: the admin gets the form's errors; nobody else gets anywhere.
     Case("admin.import_schools_upload", "POST", None, (SIGN_IN, 404, 404, 422)),

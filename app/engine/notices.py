@@ -161,6 +161,17 @@ NOTICES: dict[str, Notice] = {
             "If something is stopping you, tell the School Improvement Team.",
             SCHOOL,
         ),
+        # Sent by an officer from the collection tracker (app/officer/reminders.py), when asked.
+        Notice(
+            "reminder",
+            "Reminder: {school}'s {what} ({period}) {due_words}",
+            "{actor} from the School Improvement Team is reminding you that {school}'s {what} ({period}) "
+            "{due_words} and has not been submitted yet. {progress}\n\n"
+            f"{_HOW_SCHOOLS_WORK}\n\n"
+            "Sign in to carry on:\n\n{link}\n\n"
+            "If something is stopping you, or you need more time, tell the School Improvement Team.",
+            SCHOOL,
+        ),
         # A living plan (ReturnType.living): a count and a date only, never an action's words.
         Notice(
             "living_review",
