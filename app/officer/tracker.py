@@ -337,3 +337,70 @@ def export_rows(found: Tracker):
             row.due_on, row.extended, row.change, row.changed_by or "", row.changed_at, row.officer_name or "",
             row.reminder.at if row.reminder else None, (row.reminder.by or "Scheduled") if row.reminder else "", row.reminder.count if row.reminder else 0,
         )
+
+
+# Each school's state in the open windows that ask it: the schools list and the school page.
+
+
+@dataclass(frozen=True)
+class SchoolState:
+    window: CollectionWindow
+    status: str
+    label: str
+    overdue: bool
+
+
+def open_windows(on: date | None = None) -> list[CollectionWindow]:
+    """Windows open today, of types the app offers, soonest due first: one query."""
+    on = on or today()
+    return [
+        window for window in db.session.scalars(
+            select(CollectionWindow).where(CollectionWindow.closed_at.is_(None), CollectionWindow.opens_on <= on)
+            .order_by(CollectionWindow.due_on, CollectionWindow.id)
+        )
+        if registry.get(window.return_type) is not None
+    ]
+
+
+def school_states(schools: list, moment: datetime | None = None) -> dict[int, list[SchoolState]]:
+    """For each school already loaded, its return's state in every open window that asks it, as
+    the tracker words it: three queries however many schools and windows (which windows ask a
+    loaded school is each type's scope for one school, as windows_for_school decides it)."""
+    moment = moment or now()
+    on = today(moment)
+    windows = open_windows(on)
+    if not windows or not schools:
+        return {}
+    ids = [school.id for school in schools]
+    window_ids = [window.id for window in windows]
+    returns = {
+        (window_id, school_id): (state, first_submitted_at)
+        for window_id, school_id, state, first_submitted_at in db.session.execute(
+            select(Return.window_id, Return.school_id, Return.state, Return.first_submitted_at)
+            .where(Return.window_id.in_(window_ids), Return.school_id.in_(ids))
+        )
+    }
+    exceptions = {
+        (exception.window_id, exception.school_id): exception
+        for exception in db.session.scalars(select(WindowException).where(WindowException.window_id.in_(window_ids), WindowException.school_id.in_(ids)))
+    }
+    found: dict[int, list[SchoolState]] = {}
+    for school in schools:
+        for window in windows:
+            if not window_service.asks(window, school):
+                continue
+            exception = exceptions.get((window.id, school.id))
+            if exception is not None and exception.closed_at is not None:
+                continue  # closed for this school: nothing is asked of it now
+            state, first_submitted_at = returns.get((window.id, school.id), (None, None))
+            status = status_of(state)
+            label = registry.get(window.return_type).state_label(state) if state else "Not started"
+            overdue = first_submitted_at is None and window_service.school_due_on(window, exception) < on
+            found.setdefault(school.id, []).append(SchoolState(window, status, label, overdue))
+    return found
+
+
+def status_of(state: str | None) -> str:
+    if state is None:
+        return NOT_STARTED
+    return {DRAFT: IN_PROGRESS, RETURNED: RETURNED_KEY, ACCEPTED: ACCEPTED_KEY}.get(state, SUBMITTED)

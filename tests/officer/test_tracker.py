@@ -304,3 +304,32 @@ def test_query_count_does_not_grow_with_the_borough(app, factory, count_queries,
         counts.append(counter.count)
         assert f"Bulk School {size - 1}" in response.get_data(as_text=True)
     assert counts[0] == counts[1], counts
+
+
+# The window page and the schools list show each school's state and link to the tracker.
+
+
+def test_window_page_shows_states_and_links_to_the_tracker(app, borough, factory):
+    admin = Browser(app, factory.user(Role.ADMIN))
+    html = admin.get(f"/admin/windows/{borough.window.id}").get_data(as_text=True)
+    assert f'href="/tracker/{borough.window.id}" id="open-tracker"' in html
+    for name, label in (("Ash Primary", "Not started"), ("Cedar Primary", "Submitted"), ("Damson Primary", "Accepted"), ("Elm Secondary", "Returned for changes")):
+        table = html.split("Schools asked (", 1)[1]
+        row = table.split(f">{name}<", 1)[1].split("</tr>", 1)[0]
+        assert f">{label}</strong>" in row, name
+
+
+def test_schools_list_shows_each_schools_state_in_open_windows(app, borough, monkeypatch):
+    monkeypatch.setattr(tr, "now", lambda: at(DUE + timedelta(days=1)))
+    officer = Browser(app, borough.officer)
+    html = officer.get("/schools?status=open").get_data(as_text=True)
+
+    def cell(name):
+        return html.split(f">{name}</a>", 1)[1].split("</tr>", 1)[0]
+
+    assert f'href="/tracker/{borough.window.id}#school-{borough.schools["Ash Primary"].id}"' in cell("Ash Primary")
+    assert ">Not started</strong>" in cell("Ash Primary") and ">Overdue</strong>" in cell("Ash Primary")
+    assert ">Submitted</strong>" in cell("Cedar Primary") and "Overdue" not in cell("Cedar Primary")
+    assert ">In progress</strong>" in cell("Fir Primary") and "Overdue" not in cell("Fir Primary")  # extended
+    assert "Self-evaluation" not in cell("Gorse Primary")  # closed for it
+    assert "Self-evaluation" not in cell("Holly Nursery")  # not asked
