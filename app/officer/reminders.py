@@ -20,6 +20,7 @@ from app.formatting import govuk_date
 from app.mail import absolute_url, send_mail
 from app.models import CollectionWindow, Role, School, User
 from app.models.monitoring import Reminder
+from app.models.returns import SentNotice
 from app.models.types import utcnow
 from app.officer import tracker as tr
 
@@ -101,3 +102,47 @@ def send(window: CollectionWindow, choice: Choice, sender: User) -> list[Reminde
         kept.append(reminder)
     db.session.flush()
     return kept
+
+
+@dataclass(frozen=True)
+class SentReminder:
+    window_title: str
+    window_id: int
+    at: datetime
+    by: str | None  # None: a scheduled reminder
+    what: str  # "Reminder", "Due soon", "Overdue"
+
+
+SCHEDULED_WORDS = {"due_soon": "Due-soon reminder (scheduled)", "overdue": "Overdue reminder (scheduled)"}
+
+
+def for_school(school: School, limit: int = 20) -> list[SentReminder]:
+    """Every reminder the school has been sent, newest first: by hand, and scheduled (one per
+    notice and date, however many of its people were mailed). Three queries."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import aliased
+
+    sender = aliased(User)
+    found = [
+        SentReminder(title, window_id, tr._aware(at), by, "Reminder")
+        for title, window_id, at, by in db.session.execute(
+            select(CollectionWindow.title, CollectionWindow.id, Reminder.sent_at, sender.name)
+            .join(CollectionWindow, CollectionWindow.id == Reminder.window_id)
+            .join(sender, sender.id == Reminder.sent_by_id)
+            .where(Reminder.school_id == school.id)
+            .order_by(Reminder.sent_at.desc())
+            .limit(limit)
+        )
+    ]
+    scheduled = db.session.execute(
+        select(SentNotice.subject, SentNotice.notice, func.max(SentNotice.sent_at))
+        .where(SentNotice.notice.in_(tr.SCHEDULED_REMINDERS), SentNotice.subject.like(f"window:%:school:{school.id}"))
+        .group_by(SentNotice.subject, SentNotice.notice, SentNotice.due_on)
+    ).all()
+    window_ids = {int(subject.split(":")[1]) for subject, _, _ in scheduled if subject.split(":")[1].isdigit()}
+    titles = dict(db.session.execute(select(CollectionWindow.id, CollectionWindow.title).where(CollectionWindow.id.in_(window_ids))).all()) if window_ids else {}
+    for subject, notice, at in scheduled:
+        window_id = subject.split(":")[1]
+        if window_id.isdigit() and int(window_id) in titles:
+            found.append(SentReminder(titles[int(window_id)], int(window_id), tr._aware(at), None, SCHEDULED_WORDS[notice]))
+    return sorted(found, key=lambda reminder: reminder.at, reverse=True)[:limit]
