@@ -77,6 +77,10 @@ CASES = [
     Case("monitoring.remind", "GET", "missing_window", (SIGN_IN, 404, 404, 404)),
     Case("monitoring.remind", "POST", "window", (SIGN_IN, 404, 303, 303)),
     Case("monitoring.remind", "POST", "missing_window", (SIGN_IN, 404, 404, 404)),
+    # The officers' home and its lists; marking new submissions seen with no moment changes nothing.
+    Case("monitoring.home", "GET", None, (SIGN_IN, 404, 200, 200)),
+    Case("monitoring.returns_list", "GET", None, (SIGN_IN, 404, 200, 200)),
+    Case("monitoring.mark_seen", "POST", None, (SIGN_IN, 404, 303, 303)),
     Case("admin.import_schools", "GET", None, (SIGN_IN, 404, 404, 200)),
     # Posted with no file: the admin gets the form's errors; nobody else gets anywhere.
     Case("admin.import_schools_upload", "POST", None, (SIGN_IN, 404, 404, 422)),

@@ -11,6 +11,7 @@ from app.exports import Table, download
 from app.extensions import db
 from app.models import CollectionWindow
 from app.htmx import redirect_after_post
+from app.officer import home as home_panels
 from app.officer import reminders as rm
 from app.officer import tracker as tr
 from app.permissions import COUNCIL_STAFF, allow
@@ -112,3 +113,49 @@ def remind(window_id: int):
         "officer/tracker_remind.html", window=window, choice=choice, preview=rm.preview(window, choice, current_user),
         filters=filters, errors=errors, error_list=errors,
     ), 422 if errors else 200
+
+
+# The officers' home.
+
+
+@bp.route("/home")
+@allow(*COUNCIL_STAFF)
+def home():
+    moment = tr.now()
+    return render_template("officer/home.html", panels=home_panels.gather(current_user, moment), alerts=alert_list(), today=tr.today(moment))
+
+
+@bp.route("/home/returns")
+@allow(*COUNCIL_STAFF)
+def returns_list():
+    show = request.args.get("show", home_panels.WAITING)
+    if show not in home_panels.LISTS:
+        abort(404)
+    return render_template(
+        "officer/home_returns.html", show=show, title=home_panels.LISTS[show], rows=home_panels.returns_list(current_user, show),
+        types={kind.key: kind for kind in tr.registry.all_types()}, shown_at=tr.now().isoformat(), seen_at=home_panels.seen_at(current_user),
+        new=home_panels.NEW,
+    )
+
+
+@bp.route("/home/seen", methods=["POST"])
+@allow(*COUNCIL_STAFF)
+def mark_seen():
+    """The officer has looked at the new submissions: those up to when the list was shown are seen."""
+    from datetime import datetime
+
+    raw = request.form.get("up_to", "")
+    try:
+        up_to = datetime.fromisoformat(raw) if len(raw) <= 40 else None
+    except ValueError:
+        up_to = None
+    if up_to is None or up_to.tzinfo is None:
+        flash("Nothing was marked as seen: the list was out of date. Here it is again", "error")
+        return redirect_after_post(url_for("monitoring.returns_list", show=home_panels.NEW))
+    home_panels.mark_seen(current_user, min(up_to, tr.now()))
+    flash("The new submissions are marked as seen", "success")
+    return redirect_after_post(url_for("monitoring.home"))
+
+
+def alert_list():
+    return []
