@@ -55,6 +55,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.engine import notices  # noqa: F401
     # Facts are kept right in the transaction of every move, from the same signal.
     from app.engine import facts  # noqa: F401
+    # A submission's alerts (a self-evaluation with safeguarding not met) from the same signal.
+    from app.engine import alerts  # noqa: F401
     from app.engine import versions  # noqa: F401
     # Living plans keep their rows from the same signal (app/engine/living.py).
     from app.engine import living  # noqa: F401
