@@ -81,6 +81,8 @@ CASES = [
     Case("monitoring.home", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("monitoring.returns_list", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("monitoring.mark_seen", "POST", None, (SIGN_IN, 404, 303, 303)),
+    # Acknowledging an alert (tests/officer/test_alerts.py acknowledges a real one).
+    Case("monitoring.acknowledge_alert", "POST", "missing_alert", (SIGN_IN, 404, 404, 404)),
     Case("admin.import_schools", "GET", None, (SIGN_IN, 404, 404, 200)),
     # Posted with no file: the admin gets the form's errors; nobody else gets anywhere.
     Case("admin.import_schools_upload", "POST", None, (SIGN_IN, 404, 404, 422)),
@@ -387,6 +389,7 @@ def world(factory):
         "missing_import_run": {"run_id": 999999},
         "window": {"window_id": window_id},
         "missing_window": {"window_id": 999999},
+        "missing_alert": {"alert_id": 999999},
         "window_own_school": {"window_id": window_id, "school_id": own.id},
         "window_missing_school": {"window_id": window_id, "school_id": 999999},
     }

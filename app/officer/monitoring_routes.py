@@ -9,8 +9,10 @@ from flask_login import current_user
 
 from app.exports import Table, download
 from app.extensions import db
-from app.models import CollectionWindow
+from app.models import CollectionWindow, School
+from app.models.monitoring import ReturnAlert
 from app.htmx import redirect_after_post
+from app.officer import alerts
 from app.officer import home as home_panels
 from app.officer import reminders as rm
 from app.officer import tracker as tr
@@ -122,7 +124,7 @@ def remind(window_id: int):
 @allow(*COUNCIL_STAFF)
 def home():
     moment = tr.now()
-    return render_template("officer/home.html", panels=home_panels.gather(current_user, moment), alerts=alert_list(), today=tr.today(moment))
+    return render_template("officer/home.html", panels=home_panels.gather(current_user, moment), alerts=alerts.open_alerts(), today=tr.today(moment))
 
 
 @bp.route("/home/returns")
@@ -157,5 +159,15 @@ def mark_seen():
     return redirect_after_post(url_for("monitoring.home"))
 
 
-def alert_list():
-    return []
+@bp.route("/home/alerts/<int:alert_id>/acknowledge", methods=["POST"])
+@allow(*COUNCIL_STAFF)
+def acknowledge_alert(alert_id: int):
+    alert = db.session.get(ReturnAlert, alert_id)
+    if alert is None:
+        abort(404)
+    school = db.session.get(School, alert.school_id)
+    if alerts.acknowledge(alert, current_user):
+        flash(f"Alert acknowledged: {alert.title} at {school.name}", "success")
+    else:
+        flash(f"{alerts.acknowledged_by(alert) or 'A colleague'} had already acknowledged the alert about {school.name}", "success")
+    return redirect_after_post(url_for("monitoring.home"))
