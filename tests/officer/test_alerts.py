@@ -129,3 +129,28 @@ def test_acknowledging_needs_the_csrf_token(app, borough):
     assert officer.post("/home/alerts/999999/acknowledge").status_code == 404
     db.session.refresh(alert)
     assert alert.acknowledged_at is None
+
+
+@pytest.mark.own_database
+def test_the_demo_shows_every_state_a_reminder_history_and_an_alert(tmp_path):
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.demo import seed_demo
+    from app.models import CollectionWindow
+    from app.officer.alerts import open_alerts
+
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/demo.db")
+    with app.app_context():
+        upgrade()
+        seed_demo(app.config["LA_CODE"], "a demo password for tests")
+        db.session.commit()
+        window = db.session.scalar(select(CollectionWindow).where(CollectionWindow.return_type == "sef", CollectionWindow.closed_at.is_(None)))
+        found = tr.tracker(window, tr.Filters())
+        assert all(found.counts[key] > 0 for key, _ in tr.STATUSES), found.counts
+        assert sum(1 for row in found.rows if row.reminder and row.reminder.by == "Dana Okafor") == 2
+        assert sum(1 for row in found.rows if row.extended) == 1
+        [alert] = open_alerts()
+        assert alert.title == "Safeguarding not met" and alert.window_title == window.title
+        db.session.remove()
+        db.engine.dispose()
