@@ -80,6 +80,7 @@ class TrackerRow:
     school_name: str
     urn: str
     phase: str
+    kind: str  # the establishment type, shown where GIAS gives no phase
     trust: str | None
     return_id: int | None
     state: str | None
@@ -206,7 +207,7 @@ def tracker(window: CollectionWindow, filters: Filters, moment: datetime | None 
     mover, saver, officer = aliased(User), aliased(User), aliased(User)
     order = case((overdue, 0), (late, 1), else_=2)
     query = select(
-        School.id, School.name, School.urn, School.phase, School.trust_name,
+        School.id, School.name, School.urn, School.phase, School.establishment_type, School.trust_name,
         Return.id, Return.state, status, overdue, late, closed, due, WindowException.due_on,
         moves.c.at, mover.name, moves.c.action, saves.c.at, saver.name,
         Return.assigned_to_id, officer.name,
@@ -227,13 +228,13 @@ def tracker(window: CollectionWindow, filters: Filters, moment: datetime | None 
     query = query.order_by(order, case((overdue, due), else_=window.due_on), School.search_name, School.id)
     labels = return_type.state_labels if return_type else {}
     actions = action_labels(return_type)
-    for (school_id, name, urn, phase, trust, return_id, state, row_status, is_overdue, is_late, is_closed, due_on, own_due,
+    for (school_id, name, urn, phase, kind, trust, return_id, state, row_status, is_overdue, is_late, is_closed, due_on, own_due,
          moved_at, moved_by, action, saved_at, saved_by, officer_id, officer_name) in db.session.execute(query):
         changed_at, changed_by, change = moved_at, moved_by, actions.get(action, "") if action else ""
         if saved_at is not None and (moved_at is None or _aware(saved_at) > _aware(moved_at)):
             changed_at, changed_by, change = saved_at, saved_by, "Answers saved"
         found.rows.append(TrackerRow(
-            school_id=school_id, school_name=name, urn=urn, phase=phase, trust=trust, return_id=return_id, state=state,
+            school_id=school_id, school_name=name, urn=urn, phase=phase, kind=kind, trust=trust, return_id=return_id, state=state,
             status=row_status, state_label=labels.get(state, dict(STATUSES)[row_status]) if state else "Not started",
             overdue=bool(is_overdue), late=bool(is_late), closed=bool(is_closed), due_on=_as_date(due_on),
             extended=own_due is not None and _as_date(own_due) != window.due_on,
