@@ -333,3 +333,13 @@ def test_schools_list_shows_each_schools_state_in_open_windows(app, borough, mon
     assert ">In progress</strong>" in cell("Fir Primary") and "Overdue" not in cell("Fir Primary")  # extended
     assert "Self-evaluation" not in cell("Gorse Primary")  # closed for it
     assert "Self-evaluation" not in cell("Holly Nursery")  # not asked
+
+
+def test_school_names_are_escaped_on_the_page_and_neutralised_in_the_download(app, borough, factory, monkeypatch):
+    monkeypatch.setattr(tr, "now", lambda: at(DUE + timedelta(days=1)))
+    factory.school(name="<script>alert(1)</script> & Co", phase="Primary", trust_name="=HYPERLINK(\"http://evil.example\")")
+    officer = Browser(app, borough.officer)
+    html = officer.get(f"/tracker/{borough.window.id}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html and "<script>alert(1)</script>" not in html
+    text = officer.get(f"/tracker/{borough.window.id}?download=csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in text
