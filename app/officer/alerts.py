@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import CollectionWindow, School, User
 from app.models.monitoring import ReturnAlert
 from app.models.types import utcnow
-from app.officer.tracker import _aware
+from app.officer.tracker import as_utc
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def open_alerts() -> list[OpenAlert]:
         .order_by(ReturnAlert.raised_at, ReturnAlert.id)
     )
     return [
-        OpenAlert(alert_id, return_id, school_id, name, window_title, registry.title_of(kind), title, _aware(raised_at))
+        OpenAlert(alert_id, return_id, school_id, name, window_title, registry.title_of(kind), title, as_utc(raised_at))
         for alert_id, return_id, school_id, name, window_title, kind, title, raised_at in rows
     ]
 

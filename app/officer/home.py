@@ -82,7 +82,7 @@ def gather(user: User, moment: datetime) -> list[tuple[HomePanel, list[HomeCount
 def seen_at(user: User) -> datetime:
     """When this person last marked new submissions as seen; since their account began if never."""
     mark = db.session.get(OfficerMark, user.id)
-    return tr._aware(mark.submissions_seen_at) if mark else tr._aware(user.created_at)
+    return tr.as_utc(mark.submissions_seen_at) if mark else tr.as_utc(user.created_at)
 
 
 def mark_seen(user: User, up_to: datetime) -> None:
@@ -91,7 +91,7 @@ def mark_seen(user: User, up_to: datetime) -> None:
     mark = db.session.get(OfficerMark, user.id)
     if mark is None:
         db.session.add(OfficerMark(user_id=user.id, submissions_seen_at=up_to))
-    elif up_to > tr._aware(mark.submissions_seen_at):
+    elif up_to > tr.as_utc(mark.submissions_seen_at):
         mark.submissions_seen_at = up_to
     db.session.flush()
 
@@ -224,4 +224,4 @@ def returns_list(user: User, show: str) -> list[ListedReturn]:
         elif show == NOBODY:
             query = query.where(Return.assigned_to_id.is_(None))
     query = query.order_by(latest.c.submitted_at, Return.id)
-    return [ListedReturn(*row[:5], tr._aware(row[5]), *row[6:]) for row in db.session.execute(query)]
+    return [ListedReturn(*row[:5], tr.as_utc(row[5]), *row[6:]) for row in db.session.execute(query)]

@@ -43,11 +43,15 @@ def choose(window: CollectionWindow, filters: tr.Filters, school_ids: set[int] |
     """The schools a reminder goes to: those chosen (None: every school the filters show), less
     those that have submitted, are closed, or have nobody with an account. Fixed queries."""
     found = tr.tracker(window, filters if school_ids is None else tr.Filters(), moment)
+    opened = tr.is_open(window, found.today) or window.closed_at is not None
     choice = Choice()
     for row in found.rows:
         if school_ids is not None and row.school_id not in school_ids:
             continue
-        if row.can_be_reminded:
+        if not opened:
+            if school_ids is not None:
+                choice.skipped.append((row, "the window has not opened yet"))
+        elif row.can_be_reminded:
             choice.rows.append(row)
         elif school_ids is not None:
             choice.skipped.append((row, "its window is closed" if row.closed else f"it is {row.state_label.lower()}"))
@@ -124,7 +128,7 @@ def for_school(school: School, limit: int = 20) -> list[SentReminder]:
 
     sender = aliased(User)
     found = [
-        SentReminder(title, window_id, tr._aware(at), by, "Reminder")
+        SentReminder(title, window_id, tr.as_utc(at), by, "Reminder")
         for title, window_id, at, by in db.session.execute(
             select(CollectionWindow.title, CollectionWindow.id, Reminder.sent_at, sender.name)
             .join(CollectionWindow, CollectionWindow.id == Reminder.window_id)
@@ -144,5 +148,5 @@ def for_school(school: School, limit: int = 20) -> list[SentReminder]:
     for subject, notice, at in scheduled:
         window_id = subject.split(":")[1]
         if window_id.isdigit() and int(window_id) in titles:
-            found.append(SentReminder(titles[int(window_id)], int(window_id), tr._aware(at), None, SCHEDULED_WORDS[notice]))
+            found.append(SentReminder(titles[int(window_id)], int(window_id), tr.as_utc(at), None, SCHEDULED_WORDS[notice]))
     return sorted(found, key=lambda reminder: reminder.at, reverse=True)[:limit]

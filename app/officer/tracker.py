@@ -117,12 +117,6 @@ class Tracker:
     total: int = 0  # schools asked, under every filter but the state
 
 
-def _waiting(return_type) -> tuple[str, ...]:
-    from app.engine.reviews import waiting_states
-
-    return waiting_states(return_type) if return_type else ()
-
-
 def _status_sql():
     return case(
         (Return.id.is_(None), literal(NOT_STARTED)),
@@ -231,14 +225,14 @@ def tracker(window: CollectionWindow, filters: Filters, moment: datetime | None 
     for (school_id, name, urn, phase, kind, trust, return_id, state, row_status, is_overdue, is_late, is_closed, due_on, own_due,
          moved_at, moved_by, action, saved_at, saved_by, officer_id, officer_name) in db.session.execute(query):
         changed_at, changed_by, change = moved_at, moved_by, actions.get(action, "") if action else ""
-        if saved_at is not None and (moved_at is None or _aware(saved_at) > _aware(moved_at)):
+        if saved_at is not None and (moved_at is None or as_utc(saved_at) > as_utc(moved_at)):
             changed_at, changed_by, change = saved_at, saved_by, "Answers saved"
         found.rows.append(TrackerRow(
             school_id=school_id, school_name=name, urn=urn, phase=phase, kind=kind, trust=trust, return_id=return_id, state=state,
             status=row_status, state_label=labels.get(state, dict(STATUSES)[row_status]) if state else "Not started",
             overdue=bool(is_overdue), late=bool(is_late), closed=bool(is_closed), due_on=_as_date(due_on),
             extended=own_due is not None and _as_date(own_due) != window.due_on,
-            changed_at=_aware(changed_at) if changed_at else None, changed_by=changed_by, change=change,
+            changed_at=as_utc(changed_at) if changed_at else None, changed_by=changed_by, change=change,
             officer_id=officer_id, officer_name=officer_name,
         ))
     reminders = last_reminders(window)
@@ -247,7 +241,8 @@ def tracker(window: CollectionWindow, filters: Filters, moment: datetime | None 
     return found
 
 
-def _aware(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive UTC from aggregates and window functions; PostgreSQL aware."""
     from datetime import timezone
 
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
@@ -270,7 +265,7 @@ def last_reminders(window: CollectionWindow) -> dict[int, LastReminder]:
         .subquery()
     )
     for school_id, sent_at, by, total in db.session.execute(select(latest.c.school_id, latest.c.sent_at, latest.c.name, latest.c.total).where(latest.c.n == 1)):
-        found[school_id] = LastReminder(_aware(sent_at), by, total)
+        found[school_id] = LastReminder(as_utc(sent_at), by, total)
     prefix = f"window:{window.id}:school:"
     for subject, sent_at in db.session.execute(
         select(SentNotice.subject, func.max(SentNotice.sent_at))
@@ -280,7 +275,7 @@ def last_reminders(window: CollectionWindow) -> dict[int, LastReminder]:
         school_id = subject.removeprefix(prefix)
         if not school_id.isdigit():
             continue
-        sent_at = _aware(sent_at)
+        sent_at = as_utc(sent_at)
         mine = found.get(int(school_id))
         if mine is None:
             found[int(school_id)] = LastReminder(sent_at, None, 1)

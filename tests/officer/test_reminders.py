@@ -163,3 +163,20 @@ def test_scheduled_reminders_show_on_the_row_and_the_school_page(app, borough):
     # School staff do not see the council's record of chasing them.
     head = Browser(app, borough.heads["Ash Primary"])
     assert 'id="reminders"' not in head.get(f"/schools/{ash.id}").get_data(as_text=True)
+
+
+def test_nothing_is_sent_before_the_window_opens(app, borough, monkeypatch):
+    from app.models import CollectionWindow
+
+    later = CollectionWindow(return_type="sef", academic_year="2027/28", period="autumn", title="Self-evaluation, autumn 2027",
+                             opens_on=DUE + timedelta(days=300), due_on=DUE + timedelta(days=340), phases=["Primary"])
+    db.session.add(later)
+    db.session.flush()
+    officer = Browser(app, borough.officer)
+    page = officer.get(f"/tracker/{later.id}").get_data(as_text=True)
+    assert "Remind the selected schools" not in page and 'name="school"' not in page
+    preview = officer.get(f"/tracker/{later.id}/remind", query_string={"which": "selected", "school": ids(borough, "Ash Primary")}).get_data(as_text=True)
+    assert "Ash Primary: the window has not opened yet" in preview and "Send the reminder" not in preview
+    outbox().clear()
+    assert officer.post(f"/tracker/{later.id}/remind", {"school": ids(borough, "Ash Primary")}).status_code == 303
+    assert outbox() == [] and reminders() == []
