@@ -61,3 +61,31 @@ def acknowledged_by(alert: ReturnAlert) -> str | None:
         return None
     person = db.session.get(User, alert.acknowledged_by_id)
     return person.name if person else None
+
+
+@dataclass(frozen=True)
+class SchoolAlert:
+    title: str
+    window_title: str
+    return_id: int
+    raised_at: datetime
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+
+def for_school(school: School) -> list[SchoolAlert]:
+    """Every alert the school's returns raised, newest first, with who acknowledged it and when: one query."""
+    from sqlalchemy.orm import aliased
+
+    officer = aliased(User)
+    rows = db.session.execute(
+        select(ReturnAlert.title, CollectionWindow.title, ReturnAlert.return_id, ReturnAlert.raised_at, officer.name, ReturnAlert.acknowledged_at)
+        .join(CollectionWindow, CollectionWindow.id == ReturnAlert.window_id)
+        .outerjoin(officer, officer.id == ReturnAlert.acknowledged_by_id)
+        .where(ReturnAlert.school_id == school.id)
+        .order_by(ReturnAlert.raised_at.desc(), ReturnAlert.id.desc())
+    )
+    return [
+        SchoolAlert(title, window_title, return_id, as_utc(raised_at), by, as_utc(at) if at else None)
+        for title, window_title, return_id, raised_at, by, at in rows
+    ]

@@ -12,7 +12,7 @@ from app.models import Role
 from app.engine import registry
 from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, own_school_or_404, school_or_404
 from app.engine import school_returns
-from app.officer import reminders, tracker
+from app.officer import alerts, reminders, tracker
 from app.services import golden_thread
 from app.services import schools as school_service
 from app.services.schools import SchoolFilter
@@ -60,6 +60,7 @@ def render_school_page(school, *, details_form=None, successor_form=None, status
             state_labels=registry.all_state_labels(),
             viewer_is_council=current_user.is_council_staff,
             reminders=reminders.for_school(school) if current_user.is_council_staff else [],
+            alerts=alerts.for_school(school) if current_user.is_council_staff else [],
             details_form=details_form,
             successor_form=successor_form,
         ),

@@ -106,6 +106,9 @@ def test_shown_first_until_acknowledged_and_the_acknowledgement_kept(app, boroug
     db.session.refresh(alert)
     assert (alert.acknowledged_by_id, alert.acknowledged_at) == (borough.officer.id, when)
     assert 'id="home-alerts"' not in other.get("/home").get_data(as_text=True)
+    # The school's page keeps the record: who acknowledged it, and when.
+    school_page = officer.get(f"/schools/{borough.schools['Ash Primary'].id}").get_data(as_text=True)
+    assert "Acknowledged by Sam Officer on" in school_page.split('id="school-alerts"')[1].split("</ul>")[0]
 
 
 def test_only_council_staff_see_or_acknowledge_it(app, borough):
@@ -113,6 +116,7 @@ def test_only_council_staff_see_or_acknowledge_it(app, borough):
     [alert] = alerts()
     head = Browser(app, borough.heads["Ash Primary"])
     assert head.get("/home").status_code == 404
+    assert 'id="school-alerts"' not in head.get(f"/schools/{borough.schools['Ash Primary'].id}").get_data(as_text=True)
     assert "Safeguarding not met" not in head.get("/school").get_data(as_text=True)
     assert head.post(f"/home/alerts/{alert.id}/acknowledge").status_code == 404
     db.session.refresh(alert)

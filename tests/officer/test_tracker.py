@@ -343,3 +343,20 @@ def test_school_names_are_escaped_on_the_page_and_neutralised_in_the_download(ap
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html and "<script>alert(1)</script>" not in html
     text = officer.get(f"/tracker/{borough.window.id}?download=csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text
+
+
+def test_schools_list_states_cost_the_same_at_any_size(app, factory, count_queries, monkeypatch):
+    """The schools list reads its page of schools' states in a fixed number of queries."""
+    monkeypatch.setattr(tr, "now", lambda: at(date(2027, 5, 5)))
+    officer = factory.user(Role.OFFICER)
+    head = factory.user(Role.SCHOOL)
+    browser = Browser(app, officer)
+    counts = []
+    for size, period in ((10, "spring"), (300, "summer")):
+        seed_borough(size, officer.id, head.id, period)
+        browser.get("/schools")
+        with count_queries() as counter:
+            response = browser.get("/schools")
+        assert response.status_code == 200 and f"Bulk {period} 2" in response.get_data(as_text=True)
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
