@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 OFFICER = "officer@example.org"
 
 
-def overdue_window_of_our_own(live) -> tuple[int, str, int]:
+def overdue_window_of_our_own(live, academic_year: str = "2041/42") -> tuple[int, str, int]:
     """A self-evaluation window that opened a month ago and was due five days ago, with one school's
     return submitted with safeguarding not met (so its alert is on the home): (window id, title, alert id)."""
     from sqlalchemy import select
@@ -41,7 +41,7 @@ def overdue_window_of_our_own(live) -> tuple[int, str, int]:
     with live.app.app_context():
         today = utcnow().astimezone(LONDON).date()
         window = CollectionWindow(
-            return_type="sef", academic_year="2041/42", period="summer", title="Self-evaluation, summer 2042 (tracker journey)",
+            return_type="sef", academic_year=academic_year, period="summer", title=f"Self-evaluation, summer {int(academic_year[:4]) + 1} (tracker journey)",
             opens_on=today - timedelta(days=30), due_on=today - timedelta(days=5), phases=["Primary", "Secondary"],
         )
         db.session.add(window)
@@ -164,3 +164,21 @@ def test_an_officer_chases_overdue_schools_and_acknowledges_an_alert(page, live)
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Alert acknowledged: Safeguarding not met")
     expect(page.locator(f"#alert-{alert_id}")).to_have_count(0)
     check_page(page, "officer-home-acknowledged")
+
+
+def test_reminding_works_without_javascript(nojs_page, live):
+    page = nojs_page
+    window_id, title, _ = overdue_window_of_our_own(live, academic_year="2043/44")
+    sign_in(page, OFFICER)
+    page.goto(f"/tracker/{window_id}?state=overdue")
+    box = page.locator(".gt-tracker-table input[name=school]").first
+    school_id = box.get_attribute("value")
+    box.check()
+    page.get_by_role("button", name="Remind the selected schools").click()
+    expect(page.get_by_role("heading", level=1, name="Remind schools")).to_be_visible()
+    check_page(page, "tracker-remind-preview-nojs")
+    page.get_by_role("button", name="Send the reminder").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Reminder sent to 1 school")
+    expect(page.locator(f"#school-{school_id}")).to_contain_text("by Dana Okafor")
+    assert reminders_in(live, window_id) == [int(school_id)]
+    check_page(page, "tracker-reminded-nojs")
