@@ -78,7 +78,7 @@ class Config:
     SCHOOLS_PER_PAGE = 50
 
     # The return types this service collects: one package each, in the order officers see them.
-    RETURN_TYPES = ("app.returns.sef", "app.returns.wellbeing")
+    RETURN_TYPES = ("app.returns.sef", "app.returns.wellbeing", "app.returns.careers")
 
     # CSRF tokens live as long as the session, so a long form never loses its post to an expired token.
     WTF_CSRF_ENABLED = True

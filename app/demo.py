@@ -249,6 +249,7 @@ def _seed_type(kind, heads: dict[str, User], staff: dict[str, User], officer: Us
     from app.models.returns import SECTION_COMPLETED, SECTION_IN_PROGRESS
     from app.engine import drafts, lifecycle
     from app.engine.history import submissions_of
+    from app.services import windows as window_service
 
     demo_data = kind.demo
     year = academic_year_start(today)
@@ -267,7 +268,7 @@ def _seed_type(kind, heads: dict[str, User], staff: dict[str, User], officer: Us
 
     schools = {school.urn: school for school in db.session.scalars(select(School))}
     for index, demo in enumerate(DEMO_SCHOOLS):
-        if demo.urn in LAST_YEAR_WITHOUT_RETURN:
+        if demo.urn in LAST_YEAR_WITHOUT_RETURN or not window_service.asks(last, schools[demo.urn]):
             continue
         school, head = schools[demo.urn], heads[demo.urn]
         rng = random.Random(f"{demo.urn}-{year - 1}")
@@ -287,7 +288,7 @@ def _seed_type(kind, heads: dict[str, User], staff: dict[str, User], officer: Us
     state_of = {urn: state for state, urns in THIS_YEAR.items() for urn in urns}
     for index, demo in enumerate(DEMO_SCHOOLS):
         state = state_of.get(demo.urn, "not_started")
-        if state == "not_started":
+        if state == "not_started" or not window_service.asks(current, schools[demo.urn]):
             continue
         school, head = schools[demo.urn], heads[demo.urn]
         writer = staff.get(demo.urn, head)

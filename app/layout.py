@@ -40,6 +40,7 @@ NAVIGATION = (
     ("review.queue", "Returns to review", {Role.OFFICER, Role.ADMIN}, ("review.queue", "review.review", "review.reopen", "review.compare", "review.submission")),
     ("schools.schools", "Schools", {Role.OFFICER, Role.ADMIN}, ("schools.schools", "schools.school_page", "admin.import_schools", "admin.import_run")),
     ("officer.wellbeing", "Mental health", {Role.OFFICER, Role.ADMIN}, ("officer.wellbeing",)),
+    ("officer.careers", "Careers", {Role.OFFICER, Role.ADMIN}, ("officer.careers",)),
     ("admin.index", "Administration", {Role.ADMIN}, ("admin.index", "audit_log.events", "windows.list_windows", "windows.new_window", "windows.window", "windows.edit_window")),
     ("admin.users", "Users", {Role.ADMIN}, ("admin.users", "admin.new_user", "admin.user", "admin.invite_many")),
     ("account.index", "Your account", {Role.SCHOOL, Role.OFFICER, Role.ADMIN}, ("account.index", "account.change_password", "account.mfa_setup", "account.recovery_codes", "account.turn_off_mfa")),

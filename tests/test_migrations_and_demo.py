@@ -56,6 +56,7 @@ def test_seed_demo_builds_the_borough_with_the_given_password(fresh_app, monkeyp
         assert admin.role == "admin"
         check_seeded_returns()
         check_seeded_wellbeing()
+        check_seeded_careers()
     client = fresh_app.test_client()
     token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/sign-in").text).group(1)
     response = client.post(
@@ -230,3 +231,46 @@ def check_seeded_living_plans(today: date) -> None:
             assert (moments[-1] - moments[0]).days > 60, "updates over several months"
     assert {"complete", "at_risk", "off_track"} <= statuses
     assert OVERDUE in due and DUE_SOON in due
+
+
+def check_seeded_careers() -> None:
+    """The careers returns: two windows (last year's accepted, this year's at every state), only for
+    schools with pupils in year 7 or above, answers in the shape the forms save with figures that fit
+    each school's year groups, and scores that changed since last year (one school achieving all eight)."""
+    from app.models import Fact
+    from app.returns.careers.forms import years_taught
+
+    year = academic_year_start(date.today())
+    last, current = db.session.scalars(select(CollectionWindow).where(CollectionWindow.return_type == "careers").order_by(CollectionWindow.opens_on)).all()
+    assert current.title == f"Careers benchmark return, autumn {year}"
+    assert {ret.state for ret in db.session.scalars(select(Return).where(Return.window_id == last.id))} == {"accepted"}
+    assert {ret.state for ret in db.session.scalars(select(Return).where(Return.window_id == current.id))} == {"draft", "submitted", "returned", "accepted"}
+    kind = registry.get("careers")
+    schools = {school.id: school for school in db.session.scalars(select(School))}
+    for ret in db.session.scalars(select(Return).where(Return.return_type == "careers")):
+        school = schools[ret.school_id]
+        assert school.statutory_high_age >= 12, school.name
+        submission = db.session.scalars(select(Submission).where(Submission.return_id == ret.id).order_by(Submission.number.desc())).first()
+        if submission is None:
+            continue
+        for section in kind.sections_for(ret.form_version, school):
+            answers = {key: value for key, value in submission.answers[section.key].items() if key != "_explanations"}
+            assert section.form.load(answers, meta={"csrf": False}).answers() == answers, section.key
+        figures = submission.answers["year_groups"]
+        taught = years_taught(school.statutory_low_age, school.statutory_high_age)
+        assert {int(key[1:].split("_")[0]) for key in figures if key != "_explanations"} == set(taught)
+        for n in taught:
+            roll = figures[f"y{n}_on_roll"]
+            assert (4 if school.is_alternative_provision else 8 if school.is_special else 70) <= roll <= 420
+            assert figures[f"y{n}_stem"] <= figures[f"y{n}_employer"] <= roll and figures[f"y{n}_workplace"] <= roll
+
+    def average(window) -> float:
+        return db.session.scalar(select(func.avg(Fact.number_value)).where(Fact.window_id == window.id, Fact.current.is_(True), Fact.key.like("benchmark.%")))
+
+    assert average(current) > average(last)
+    achieved = db.session.execute(
+        select(Fact.school_id).where(Fact.window_id == last.id, Fact.current.is_(True), Fact.key.like("benchmark.%"), Fact.text_value == "achieved")
+        .group_by(Fact.school_id).having(func.count() == 8)
+    ).all()
+    assert len(achieved) >= 1
+    assert db.session.scalar(select(func.count()).select_from(Fact).where(Fact.key == "query", Fact.text_value != "")) >= 1

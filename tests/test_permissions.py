@@ -83,6 +83,7 @@ CASES = [
     Case("monitoring.mark_seen", "POST", None, (SIGN_IN, 404, 303, 303)),
     # Acknowledging an alert (tests/officer/test_alerts.py acknowledges a real one).
     Case("monitoring.acknowledge_alert", "POST", "missing_alert", (SIGN_IN, 404, 404, 404)),
+    Case("officer.careers", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("admin.import_schools", "GET", None, (SIGN_IN, 404, 404, 200)),
     # Posted with no file: the admin gets the form's errors; nobody else gets anywhere.
     Case("admin.import_schools_upload", "POST", None, (SIGN_IN, 404, 404, 422)),

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from app.engine.living import today_in_london
 from app.engine.reviews import record_reads
 from app.exports import Table, download
+from app.officer import careers as cv
 from app.officer import wellbeing as wb
 from app.permissions import COUNCIL_STAFF, allow
 
@@ -81,4 +82,76 @@ def wellbeing():
         chart=wb.principles_chart(found), principle_rows=wb.principle_rows(found),
         rating_words=[words for _, words in found.version.ratings], action_tables=wb.action_tables(found), lead_rows=wb.lead_rows(found),
         principle_names=dict(found.version.short_names), status_names=dict(found.version.statuses), query=query,
+    )
+
+
+# --- The careers view (issue 15) ------------------------------------------------------------------
+
+CAREERS_TABLES = ("scores", "averages", "coverage", "entitlement", "queries")
+
+
+def _careers_filters() -> tuple[cv.Filters, list, list[dict], list[str]]:
+    """The window, phase, trust and sort order from the URL: a window that is not a careers window is
+    not found; a phase, trust or sort nobody could choose is an error and changes nothing."""
+    windows = cv.windows()
+    errors: list[dict] = []
+    window_id = None
+    if windows:
+        window_id = windows[0].id
+        asked = request.args.get("window", "")
+        if asked:
+            if not asked.isdigit() or int(asked) not in {w.id for w in windows}:
+                abort(404)
+            window_id = int(asked)
+    phase = request.args.get("phase", "")
+    if phase and phase not in cv.phases():
+        errors.append({"text": "Choose a phase from the list", "href": "#phase"})
+        phase = ""
+    trust = request.args.get("trust", "")
+    trusts = cv.trusts()
+    if trust and trust not in trusts:
+        errors.append({"text": "Choose a trust from the list", "href": "#trust"})
+        trust = ""
+    sort = request.args.get("sort", "name")
+    if sort not in cv.SORTS:
+        sort = "name"
+    descending = request.args.get("order") == "desc"
+    return cv.Filters(window_id, phase, trust, sort, descending), windows, errors, trusts
+
+
+def _careers_table(name: str, found: cv.CareersFigures, window_title: str) -> Table:
+    suffix = f" – {window_title}" if window_title else ""
+    if name == "scores":
+        return Table("Benchmark scores by school" + suffix, ["School", *(f"Benchmark {n} (%)" for n in range(1, 9)), "All eight achieved"], cv.score_rows(found))
+    if name == "averages":
+        before = f"Average in {found.previous_title} (%)" if found.previous_title else "Average in the previous window (%)"
+        return Table("Borough average by benchmark" + suffix, ["Benchmark", "Average (%)", before, "Change (points)"], cv.average_rows(found))
+    if name == "coverage":
+        return Table("Encounter coverage by year group" + suffix, ["Year group", "Pupils on roll", *(f"{words} (% of pupils on roll)" for _, words in cv.MEASURES)], cv.coverage_rows(found))
+    if name == "entitlement":
+        return Table("Young person's entitlement" + suffix, ["Point", "Schools meeting it", "Schools that answered", "Per cent"], cv.entitlement_rows(found))
+    return Table("Queries raised" + suffix, ["School", "Query", "School's explanation"], cv.query_rows(found))
+
+
+@bp.route("/careers")
+@allow(*COUNCIL_STAFF)
+def careers():
+    filters, windows, errors, trusts = _careers_filters()
+    window = next((w for w in windows if w.id == filters.window_id), None)
+    # The window before this one, for the change in each benchmark's average.
+    previous = windows[windows.index(window) + 1] if window is not None and windows.index(window) + 1 < len(windows) else None
+    found = cv.figures(filters, previous)
+    fmt = request.args.get("download")
+    if fmt:
+        name = request.args.get("table", "")
+        if name not in CAREERS_TABLES:
+            abort(404)
+        return download(_careers_table(name, found, window.title if window else ""), fmt)
+    query = {key: value for key, value in (("window", filters.window_id), ("phase", filters.phase), ("trust", filters.trust)) if value}
+    return render_template(
+        "officer/careers.html",
+        found=found, filters=filters, windows=windows, window=window, previous=previous, errors=errors, error_list=errors,
+        trusts=trusts, phases=cv.phases(), query=query, sorted_query={**query, "sort": filters.sort, **({"order": "desc"} if filters.descending else {})},
+        average_rows=cv.average_rows(found), coverage_rows=cv.coverage_rows(found), entitlement_rows=cv.entitlement_rows(found),
+        averages_chart=cv.averages_chart(found, window.title if window else ""), measures=cv.MEASURES, percent_words=cv.percent_words, change_words=cv.change_words, band_words=cv.BAND_WORDS,
     )

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.engine import lifecycle
 from app.engine.living import add_update
 from app.extensions import db
-from app.models import Return, ReturnSection, Role
+from app.models import ReturnSection, Role
 from app.models.returns import LivingRow, SECTION_COMPLETED
 from app.returns.wellbeing.framework import CURRENT
 from tests.returns.test_sef_sections import Browser, make_window, text
@@ -242,6 +242,20 @@ def test_the_plans_whose_words_are_shown_are_read_audited_on_the_page_and_the_ov
     # The admin's audit trail names the event.
     admin = Browser(app, borough.factory.user(Role.ADMIN, name="Ada Admin"))
     assert "Return opened" in text(admin.get("/admin/audit"))
+
+
+def test_hostile_action_text_is_escaped_on_the_page_and_kept_as_text_in_both_downloads(app, borough):
+    """An overdue action's words as the school typed them: escaped in HTML, and a spreadsheet shows
+    them as text (a leading "=" never runs as a formula)."""
+    hostile = "=HYPERLINK(\"http://evil.example\") <script>alert(1)</script>"
+    row = db.session.scalar(select(LivingRow).where(LivingRow.return_id == borough.a_ret.id, LivingRow.title == "Action a1"))
+    row.title = hostile
+    db.session.flush()
+    browser = officer_browser(app, borough)
+    page = text(browser.get("/wellbeing"))
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert download_csv(browser, "overdue")[1][1] == "'" + hostile
+    assert download_xlsx(browser, "overdue")[1][1] == "'" + hostile
 
 
 def _seed(borough, n: int, start: int) -> None:

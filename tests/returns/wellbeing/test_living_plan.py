@@ -77,3 +77,30 @@ def test_next_years_plan_starts_from_each_actions_latest_status_and_progress_not
     assert (copied[second]["status"], copied[second]["progress"]) == ("on_track", "Planned with the support team"), "an action nobody updated keeps the plan's status and note"
     page = text(world.browser("approver").get(section_path(next_year, "action_plan")))
     assert "All staff trained by March" in page and "Progress so far" in page
+
+
+def test_another_schools_action_ids_and_a_plan_not_accepted_take_no_update(world, ret):
+    """Posting another school's plan or action id is not found and changes nothing; a plan that is
+    submitted but not yet accepted has no living actions to update."""
+    snapshot = accepted_plan(world, ret)
+    mine = snapshot.answers["action_plan"]["actions"][0]["id"]
+    theirs = lifecycle.start(world.other, world.window, world.other_school)
+    world.complete(theirs)
+    lifecycle.perform(lifecycle.SUBMIT, theirs, world.other)
+    db.session.flush()
+    their_action = submissions_of(theirs)[-1].submission.answers["action_plan"]["actions"][0]["id"]
+    before = db.session.scalars(select(LivingUpdate)).all()
+    school, other = world.browser("contributor"), world.browser("other")
+    # Another school's user, on my plan's action: not found.
+    assert other.post(f"/returns/{ret.id}/plan/{mine}", {"status": "complete", "note": "Forged"}).status_code == 404
+    assert other.get(f"/returns/{ret.id}/plan/{mine}").status_code == 404
+    # And the other way round: my school's user on their plan.
+    assert school.post(f"/returns/{theirs.id}/plan/{their_action}", {"status": "complete", "note": "Forged"}).status_code == 404
+    # My plan with an id that is not one of its actions: not found. (Row ids are the plan's own, so
+    # another school's action is reached only through its own plan, which is refused above.)
+    for forged in ("p99", "x' OR 1=1 --", "<script>"):
+        assert school.post(f"/returns/{ret.id}/plan/{forged}", {"status": "complete", "note": "Forged"}).status_code == 404
+    # Their plan is submitted, not accepted: it has no living actions yet.
+    refused = other.post(f"/returns/{theirs.id}/plan/{their_action}", {"status": "complete", "note": "Too early"})
+    assert refused.status_code in (404, 409)
+    assert db.session.scalars(select(LivingUpdate)).all() == before, "nothing changed"

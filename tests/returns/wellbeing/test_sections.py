@@ -283,7 +283,7 @@ def test_rows_are_added_and_removed_without_javascript(world, ret):
 HOSTILE_TEXT = [
     ("lead", "name"), ("lead", "role"), ("lead", "provider"),
     *[("principles", f"{p}_evidence") for p in PRINCIPLES],
-    *[("action_plan", f"actions-0-{name}") for name in ("what", "outcome", "success_criteria", "lead_role")],
+    *[("action_plan", f"actions-0-{name}") for name in ("what", "outcome", "success_criteria", "lead_role", "progress")],
 ]
 
 
