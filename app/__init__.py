@@ -55,6 +55,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.engine import notices  # noqa: F401
     # Facts are kept right in the transaction of every move, from the same signal.
     from app.engine import facts  # noqa: F401
+    # A submission's alerts (a self-evaluation with safeguarding not met) from the same signal.
+    from app.engine import alerts  # noqa: F401
     from app.engine import versions  # noqa: F401
     # Living plans keep their rows from the same signal (app/engine/living.py).
     from app.engine import living  # noqa: F401
@@ -173,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.team.routes import bp as team_bp
     from app.schools.routes import bp as schools_bp
     from app.officer.routes import bp as officer_bp
+    from app.officer.monitoring_routes import bp as monitoring_bp
     from app.engine.review_routes import bp as review_bp
     from app.support.routes import bp as support_bp
 
@@ -181,6 +184,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(onboarding_bp)
     app.register_blueprint(schools_bp)
     app.register_blueprint(officer_bp)
+    app.register_blueprint(monitoring_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(returns_bp)
     app.register_blueprint(team_bp)

@@ -42,7 +42,7 @@ def home_url_for(user: User) -> str:
     if user.role == Role.SCHOOL:
         return url_for("schools.home")
     if user.role == Role.OFFICER:
-        return url_for("review.queue")
+        return url_for("monitoring.home")
     return url_for("admin.index")
 
 

@@ -150,6 +150,9 @@ def seed_demo(la_code: str, password: str) -> list[tuple[str, str, str]]:
     from app.support.demo import seed_support
 
     seed_support(db.session.scalar(select(User).where(User.email == "admin@example.org")), officer, datetime.now(LONDON).date())
+    from app.officer.demo import seed_monitoring
+
+    seed_monitoring(officer, datetime.now(LONDON).date())  # an extension, reminders and a safeguarding alert
     # The invented history mails nobody: its notifications are dropped before the seed commits.
     discard_pending()
     return sign_ins

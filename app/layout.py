@@ -36,6 +36,7 @@ HTMX_CONFIG = {
 # (endpoint, text, roles, endpoints that count as "here")
 NAVIGATION = (
     ("schools.home", "Your school", {Role.SCHOOL}, ("schools.home", "schools.school_page")),
+    ("monitoring.home", "Home", {Role.OFFICER, Role.ADMIN}, ("monitoring.home", "monitoring.returns_list", "monitoring.windows", "monitoring.tracker", "monitoring.remind")),
     ("review.queue", "Returns to review", {Role.OFFICER, Role.ADMIN}, ("review.queue", "review.review", "review.reopen", "review.compare", "review.submission")),
     ("schools.schools", "Schools", {Role.OFFICER, Role.ADMIN}, ("schools.schools", "schools.school_page", "admin.import_schools", "admin.import_run")),
     ("officer.wellbeing", "Mental health", {Role.OFFICER, Role.ADMIN}, ("officer.wellbeing",)),

@@ -94,7 +94,7 @@ def test_seed_demo_generates_and_prints_a_password_when_none_is_given(fresh_app,
     response = client.post(
         "/sign-in", data={"email": "officer@example.org", "password": password, "csrf_token": token}
     )
-    assert response.headers["Location"] == "/review"
+    assert response.headers["Location"] == "/home"
 
 
 @pytest.mark.own_database

@@ -161,6 +161,27 @@ NOTICES: dict[str, Notice] = {
             "If something is stopping you, tell the School Improvement Team.",
             SCHOOL,
         ),
+        # A submission that raises one of its type's alerts (app/engine/alerts.py): at once, to
+        # every officer, with the alert's few words and never the answers.
+        Notice(
+            "alert",
+            "Alert: {school}'s {what} ({period}): {alert}",
+            "{school} (URN {urn}) has submitted its {what} ({period}), and it raises an alert: {alert}.\n\n"
+            "Please look at it today. Sign in to read the return:\n\n{link}\n\n"
+            "The alert stays first on the officers' home until an officer acknowledges it.",
+            (DECIDER,),
+        ),
+        # Sent by an officer from the collection tracker (app/officer/reminders.py), when asked.
+        Notice(
+            "reminder",
+            "Reminder: {school}'s {what} ({period}) {due_words}",
+            "{actor} from the School Improvement Team is reminding you that {school}'s {what} ({period}) "
+            "{due_words} and has not been submitted yet. {progress}\n\n"
+            f"{_HOW_SCHOOLS_WORK}\n\n"
+            "Sign in to carry on:\n\n{link}\n\n"
+            "If something is stopping you, or you need more time, tell the School Improvement Team.",
+            SCHOOL,
+        ),
         # A living plan (ReturnType.living): a count and a date only, never an action's words.
         Notice(
             "living_review",

@@ -20,6 +20,9 @@ type may differ in is a field here with a default that gives the self-evaluation
   number of queries whatever the school's history (app/schools/thread.py).
 - describe_fact: one fact in the type's own words ("Achievement: needs attention"), for pages that
   cite facts as evidence (a suggested support category's reasons).
+- alerts: what a submission's answers raise that officers must hear of at once (a self-evaluation
+  with safeguarding not met): the engine mails the officers and keeps each alert until one of them
+  acknowledges it (app/engine/alerts.py).
 
 A section's form words its questions for the school; where that wording does not fit an officer
 ("Your self-evaluated grade"), the form gives officers' words in `officer_labels` (by field name,
@@ -85,6 +88,16 @@ class FactValue:
     text: str | None = None
     number: float | None = None
     row_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something in a submission officers must hear of at once. `key` names the rule (at most 40
+    characters: "safeguarding_not_met"), `title` says it in a few words for the mail's subject and
+    the officers' home ("Safeguarding not met"); neither quotes the school's answers."""
+
+    key: str
+    title: str
 
 
 @dataclass(frozen=True)
@@ -199,6 +212,9 @@ class ReturnType:
     school_panel: SchoolPanel | None = field(default=None, compare=False)
     # One fact (key, text, form version) in the type's own words, for pages that cite it.
     describe_fact: Callable[[str, str | None, str], str] = field(default=_fact_words, compare=False)
+    # What a submission's answers (by section, in its form version) raise for officers at once
+    # (app/engine/alerts.py): each Alert is raised once per return and kept until acknowledged.
+    alerts: Callable[[dict, str], list[Alert]] = field(default=lambda answers, form_version: [], compare=False)
     # Invented answers for the demo borough, if the type brings them.
     demo: DemoData | None = field(default=None, compare=False)
     # Folders of templates and a blueprint, where the type has pages of its own.

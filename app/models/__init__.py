@@ -2,6 +2,7 @@
 
 from app.models.accounts import AccountToken, AuditEvent, RecoveryCode
 from app.models.imports import ImportRun
+from app.models.monitoring import OfficerMark, Reminder, ReturnAlert
 from app.models.returns import Fact, LivingPlan, LivingRow, LivingUpdate, Return, ReturnSection, ReturnTransition, ReviewNote, SectionComment, SectionVersion, SentNotice, StepAnswers, Submission
 from app.models.schools import School
 from app.models.support import SupportCriteria, SupportDecision
@@ -17,8 +18,11 @@ __all__ = [
     "LivingPlan",
     "LivingRow",
     "LivingUpdate",
+    "OfficerMark",
     "RecoveryCode",
+    "Reminder",
     "Return",
+    "ReturnAlert",
     "ReturnSection",
     "ReturnTransition",
     "ReviewNote",

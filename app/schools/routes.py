@@ -12,6 +12,7 @@ from app.models import Role
 from app.engine import registry
 from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, own_school_or_404, school_or_404
 from app.engine import school_returns
+from app.officer import alerts, reminders, tracker
 from app.services import golden_thread
 from app.services import schools as school_service
 from app.services.schools import SchoolFilter
@@ -62,6 +63,8 @@ def render_school_page(school, *, details_form=None, successor_form=None, status
             support=school_support(school, with_suggestion=current_user.is_council_staff),
             state_labels=registry.all_state_labels(),
             viewer_is_council=current_user.is_council_staff,
+            reminders=reminders.for_school(school) if current_user.is_council_staff else [],
+            alerts=alerts.for_school(school) if current_user.is_council_staff else [],
             details_form=details_form,
             successor_form=successor_form,
         ),
@@ -98,7 +101,8 @@ def schools():
     result = school_service.search_schools(criteria, page=page, per_page=current_app.config["SCHOOLS_PER_PAGE"])
     query = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_page_or_fragment(
-        "schools/list.html", "schools/_list_results.html", form=form, filter_form=form, result=result, query=query
+        "schools/list.html", "schools/_list_results.html", form=form, filter_form=form, result=result, query=query,
+        states=tracker.school_states(result.schools),
     )
 
 

@@ -14,6 +14,7 @@ from app.models.types import utcnow
 from app.permissions import COUNCIL_STAFF, EVERY_ROLE, allow, school_or_404
 from app.support import criteria as criteria_data
 from app.support import decisions
+from app.officer.home import HomeCount, HomePanel, register_panel
 from app.support.forms import SupportCategoryForm, criteria_form
 from app.support.view import school_support
 
@@ -77,11 +78,13 @@ def reviews_due():
     return render_template("support/reviews_due.html", due=due, today=today)
 
 
-@bp.app_template_global()
-def support_reviews_due_count() -> int:
-    """For the officers' home: how many schools' category reviews have fallen due."""
-    return decisions.reviews_due_count(today_in_london())
+def reviews_due_counts(user, moment) -> list[HomeCount]:
+    """On the officers' home: how many schools' category reviews have fallen due."""
+    count = decisions.reviews_due_count(today_in_london(moment))
+    return [HomeCount("Category reviews fallen due", count, url_for("support.reviews_due"), "Schools whose review date has passed", urgent=True)]
 
+
+register_panel(HomePanel("support", "Support categories", reviews_due_counts, order=35))
 
 
 @bp.route("/support/criteria/change", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from app.formatting import LONDON
 from app.htmx import redirect_after_post
 from app.models import Role
 from app.models.types import utcnow
+from app.officer import tracker
 from app.permissions import allow, school_or_404, window_or_404
 from app.engine import registry
 from app.engine.registry import ReturnType
@@ -161,6 +162,7 @@ def _window_page(window, exception_form=None, status=200):
             due_at=window_service.due_at,
             school_due_on=window_service.school_due_on,
             form=exception_form or _exception_form(window),
+            tracked={row.school_id: row for row in tracker.tracker(window, tracker.Filters()).rows},
         ),
         status,
     )

@@ -137,7 +137,7 @@ class TestSecondStep:
         password_step(client, enrolled)
         assert client.get("/review").status_code == 302  # not signed in after the password alone
         response = code_step(client, code_for(enrolled))
-        assert response.status_code == 303 and response.headers["Location"] == "/review"
+        assert response.status_code == 303 and response.headers["Location"] == "/home"
         assert client.get("/review").status_code == 200
         assert events("sign_in")[-1].detail["mfa"] is True
 

@@ -27,7 +27,7 @@ def test_sign_in_page_has_the_form(client):
 
 @pytest.mark.parametrize(
     "role, home",
-    [(Role.SCHOOL, "/school"), (Role.OFFICER, "/review"), (Role.ADMIN, "/admin/")],
+    [(Role.SCHOOL, "/school"), (Role.OFFICER, "/home"), (Role.ADMIN, "/admin/")],
 )
 def test_each_role_lands_on_its_home_page(app, factory, role, home):
     user = factory.user(role)
@@ -219,4 +219,4 @@ def test_an_expired_htmx_request_is_sent_to_sign_in_not_swapped(client):
 def test_signed_in_user_visiting_sign_in_goes_home(officer_client):
     response = officer_client.get("/sign-in")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/review"
+    assert response.headers["Location"] == "/home"

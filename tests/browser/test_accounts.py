@@ -70,7 +70,7 @@ def test_new_officer_accepts_invitation_sets_password_enrols_and_signs_in_again(
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Password", exact=True).press("Enter")
-    expect(page).to_have_url(re.compile(r"/review$"))
+    expect(page).to_have_url(re.compile(r"/home$"))
 
     page.goto("/account/two-step-verification")
     check_page(page, "mfa-setup")
@@ -93,7 +93,7 @@ def test_new_officer_accepts_invitation_sets_password_enrols_and_signs_in_again(
     wait_for_next_step(secret)
     page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
     page.get_by_label("Code from your authenticator app").press("Enter")
-    expect(page).to_have_url(re.compile(r"/review$"))
+    expect(page).to_have_url(re.compile(r"/home$"))
     page.goto("/account")
     expect(page.locator("main")).to_contain_text("Recent sign-ins")
     check_page(page, "account")

@@ -35,7 +35,7 @@ def journey(live, role: str, *, school_urn: str = "", prefix: str = "") -> Journ
         school = live.school(school_urn)
         return Journey(role, school.head_email, "/school", school.name, f"{prefix}school-home")
     if role == "officer":
-        return Journey(role, "officer@example.org", "/review", "Returns to review", f"{prefix}review")
+        return Journey(role, "officer@example.org", "/home", "What needs attention", f"{prefix}officer-home")
     return Journey(role, "admin@example.org", "/admin/", "Administration", f"{prefix}admin")
 
 

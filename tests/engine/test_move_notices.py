@@ -137,6 +137,8 @@ class TestTheTable:
         "due_date": "3 October 2026", "summary": "Tell us how the year went.", "progress": "It has not been started yet.",
         "when": "3 October 2026 at 2:15pm", "again": "",
         "count": "2 actions overdue",  # a living plan's overdue actions: a count, never their words
+        "due_words": "was due on 3 October 2026",  # a reminder from the tracker
+        "alert": "Safeguarding not met",  # a type's alert: its few words, never the answers
     }
 
     @pytest.mark.parametrize("key", sorted(NOTICES))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from app.engine.registry import DemoData, ReturnType, SchoolPanel, Section
 from app.returns.sef import demo, panel
+from app.returns.sef.alerts import sef_alerts
 from app.returns.sef.facts import sef_facts
 from app.returns.sef.framework import CURRENT, framework
 
@@ -43,6 +44,7 @@ RETURN_TYPE = SEF = ReturnType(
     form_version=CURRENT.version,
     sections=sef_sections,
     facts=sef_facts,
+    alerts=sef_alerts,
     declaration="I confirm that this self-evaluation is accurate, that the headteacher and governors have seen it, and that it names no pupil.",
     template_folder=str(Path(__file__).parent / "templates"),
     school_panel=SchoolPanel("Self-evaluation", "sef/_school_panel.html", panel.load, order=10),
