@@ -19,7 +19,6 @@ from app.returns.careers.benchmarks import CURRENT, Version
 from app.returns.careers.forms import YEARS
 from app.returns.careers.queries import message_of
 from app.returns.careers.scoring import ACHIEVED, band_of, words_of
-from app.returns.careers.scoring import BAND_WORDS as BAND_WORDS  # the routes read it from here
 
 CAREERS = "careers"
 BENCHMARK = "benchmark."

@@ -11,6 +11,7 @@ from app.exports import Table, download
 from app.officer import careers as cv
 from app.officer import wellbeing as wb
 from app.permissions import COUNCIL_STAFF, allow
+from app.returns.careers.scoring import BAND_WORDS
 
 bp = Blueprint("officer", __name__)
 
@@ -153,5 +154,5 @@ def careers():
         found=found, filters=filters, windows=windows, window=window, previous=previous, errors=errors, error_list=errors,
         trusts=trusts, phases=cv.phases(), query=query, sorted_query={**query, "sort": filters.sort, **({"order": "desc"} if filters.descending else {})},
         average_rows=cv.average_rows(found), coverage_rows=cv.coverage_rows(found), entitlement_rows=cv.entitlement_rows(found),
-        averages_chart=cv.averages_chart(found, window.title if window else ""), measures=cv.MEASURES, percent_words=cv.percent_words, change_words=cv.change_words, band_words=cv.BAND_WORDS,
+        averages_chart=cv.averages_chart(found, window.title if window else ""), measures=cv.MEASURES, percent_words=cv.percent_words, change_words=cv.change_words, band_words=BAND_WORDS,
     )
