@@ -87,6 +87,13 @@ class TestQueue:
         setting.return_in(ACCEPTED, school=setting.other_school, approver=setting.other_approver)
         counts = reviews.window_counts()
         assert (counts[0].submitted, counts[0].returned, counts[0].accepted) == (0, 1, 1)
+        # Each figure opens the window's tracker at the schools it counts.
+        page = main_of(client_for(app, setting.officer).get("/review"))
+        window_id = counts[0].window_id
+        for state in ("submitted", "returned", "accepted"):
+            assert f'href="/tracker/{window_id}?state={state}"' in page
+        tracker = client_for(app, setting.officer).get(f"/tracker/{window_id}?state=returned")
+        assert tracker.status_code == 200 and "Choose a state from the list" not in tracker.text
 
     def test_the_navigation_leads_officers_to_the_queue(self, officer_client):
         page = text_of(officer_client.get("/review"))
