@@ -174,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.schools.routes import bp as schools_bp
     from app.officer.routes import bp as officer_bp
     from app.engine.review_routes import bp as review_bp
+    from app.data.routes import bp as data_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -187,6 +188,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_log_bp)
     app.register_blueprint(windows_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(data_bp)
     # A type with pages of its own (a living plan's updates) brings its own blueprint.
     for blueprint in app.extensions["return_types"].blueprints:
         app.register_blueprint(blueprint)

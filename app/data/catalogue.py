@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 FORMATS = {"performance_tables": "Performance tables (one row per school)", "ees": "Explore Education Statistics (tidy data)"}
+FORMAT_NAMES = {"performance_tables": "performance tables", "ees": "Explore Education Statistics"}
 GROUPS = {"all": "All pupils", "disadvantaged": "Disadvantaged pupils", "other": "Other pupils"}
 UNITS = {"percent", "score", "count", "rate"}
 YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")

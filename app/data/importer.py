@@ -21,7 +21,7 @@ from typing import IO
 
 from sqlalchemy import delete, insert, select, update
 
-from app.data.catalogue import ENGLAND_CODE, FORMATS, Catalogue, Kind, catalogue, ees_time_period, year_label, year_start
+from app.data.catalogue import ENGLAND_CODE, FORMAT_NAMES, Catalogue, Kind, catalogue, ees_time_period, year_label, year_start
 from app.data.cells import read_cell
 from app.extensions import db
 from app.models import School, User
@@ -215,7 +215,7 @@ def _layout(the_catalogue: Catalogue, header: dict[str, int], year: str, kind_ke
         if not matching:
             raise DataFileError(
                 f"The selected file’s columns match none of the kinds of data the catalogue reads from "
-                f"{FORMATS[source_format].split(' (')[0].lower()} files for {year_label(year)}. Choose the kind of data to see "
+                f"{FORMAT_NAMES[source_format]} files for {year_label(year)}. Choose the kind of data to see "
                 "which columns are missing"
             )
         kind = matching[0]
@@ -223,8 +223,8 @@ def _layout(the_catalogue: Catalogue, header: dict[str, int], year: str, kind_ke
         kind = the_catalogue.kinds[kind_key]
         if source_format not in kind.editions:
             raise DataFileError(
-                f"{kind.label} data is not read from {FORMATS[source_format].split(' (')[0].lower()} files: "
-                f"the catalogue reads it from {' and '.join(FORMATS[f].split(' (')[0].lower() for f in kind.formats)} files"
+                f"{kind.label} data is not read from {FORMAT_NAMES[source_format]} files: "
+                f"the catalogue reads it from {' and '.join(FORMAT_NAMES[f] for f in kind.formats)} files"
             )
         required, measures = _wanted(the_catalogue, kind, source_format, year)
         if not measures:

@@ -189,3 +189,13 @@ def test_a_school_twice_in_one_file_is_a_problem(schools):
 def test_a_windows_1252_file_is_read(schools):
     content = fixture("ks2_2024-25_performance_tables.csv").decode("utf-8").encode("cp1252")
     assert run("cp1252.csv", "2024-25", content=content).applied
+
+
+def test_progress_is_reported_in_bytes_up_to_the_whole_file(schools, monkeypatch):
+    from app.data import importer
+
+    monkeypatch.setattr(importer, "PROGRESS_EVERY", 2)
+    content = fixture("ks2_2024-25_performance_tables.csv")
+    seen = []
+    assert import_file(io.BytesIO(content), year="2024-25", progress=seen.append).applied
+    assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] == len(content)
