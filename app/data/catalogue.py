@@ -15,7 +15,7 @@ from pathlib import Path
 FORMATS = {"performance_tables": "Performance tables (one row per school)", "ees": "Explore Education Statistics (tidy data)"}
 FORMAT_NAMES = {"performance_tables": "performance tables", "ees": "Explore Education Statistics"}
 GROUPS = {"all": "All pupils", "disadvantaged": "Disadvantaged pupils", "other": "Other pupils"}
-UNITS = {"percent", "score", "count", "rate"}
+UNITS = {"percent": "A percentage", "score": "A score", "count": "A number of pupils", "rate": "A rate per 100 pupils"}
 YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.toml")
 

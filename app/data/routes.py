@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 
 from app.data import cli, queries
-from app.data.catalogue import FORMAT_NAMES, FORMATS, GROUPS, catalogue, year_label
+from app.data.catalogue import FORMAT_NAMES, FORMATS, GROUPS, UNITS, catalogue, year_label
 from app.data.forms import DataUploadForm
 from app.data.importer import DataFileError, import_file
 from app.htmx import redirect_after_post
@@ -89,5 +89,5 @@ def import_result(import_id: int):
 def measures():
     the_catalogue = catalogue()
     return render_template(
-        "data/measures.html", catalogue=the_catalogue, formats=FORMAT_NAMES, groups=GROUPS, year_label=year_label
+        "data/measures.html", catalogue=the_catalogue, formats=FORMAT_NAMES, groups=GROUPS, units=UNITS, year_label=year_label
     )
