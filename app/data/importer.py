@@ -297,15 +297,15 @@ class _Import:
                     self.result.rows_skipped += 1
                     continue
                 rows_of_year += 1
-                level, code, urn = self._ees_place(row, line)
                 group = self._group(row)
                 if group is None:
                     self.result.rows_skipped += 1
                     continue
+                level, code, urn = self._ees_place(row, line, group)
                 cells = self.by_group.get(group, [])
             else:
-                level, code, urn = self._table_place(row, line)
                 group, cells = "", self.every_group
+                level, code, urn = self._table_place(row, line, group)
             if level is None:
                 continue
             self._read(line, row, level, code, urn, group, cells)
@@ -318,10 +318,10 @@ class _Import:
 
     # Where a row is: (level, area code, URN), or level None for a row that is not read.
 
-    def _table_place(self, row, line):
+    def _table_place(self, row, line, group):
         rectype = row[self.layout.positions["RECTYPE"]].strip()
         if rectype in self.edition.school_codes:
-            return self._school(row[self.layout.positions["URN"]].strip(), line)
+            return self._school(row[self.layout.positions["URN"]].strip(), line, group)
         if rectype in self.edition.la_codes:
             return self._la(row[self.layout.positions["LEA"]].strip(), line)
         if rectype in self.edition.england_codes:
@@ -329,10 +329,10 @@ class _Import:
         self.result.rows_skipped += 1
         return None, None, None
 
-    def _ees_place(self, row, line):
+    def _ees_place(self, row, line, group):
         level = row[self.layout.positions["geographic_level"]].strip()
         if level in self.edition.school_codes:
-            return self._school(row[self.layout.positions["school_urn"]].strip(), line)
+            return self._school(row[self.layout.positions["school_urn"]].strip(), line, group)
         if level in self.edition.la_codes:
             return self._la(row[self.layout.positions["old_la_code"]].strip(), line)
         if level in self.edition.england_codes:
@@ -345,12 +345,13 @@ class _Import:
             return "all"
         return self.group_of_value.get(row[self.layout.positions[self.edition.group_filter]].strip())
 
-    def _school(self, urn: str, line: int):
+    def _school(self, urn: str, line: int, group: str):
         if not URN_PATTERN.match(urn):
             self.result.problem(line, urn[:10], f"URN must be 6 or 7 digits (‘{urn[:20]}’)")
             return None, None, None
         if urn not in self.school_ids:
-            self.result.not_in_register += 1
+            if group in ("", "all"):  # a tidy file has a row per pupil group: count the school once
+                self.result.not_in_register += 1
             return None, None, None
         return AreaLevel.SCHOOL, urn, urn
 
