@@ -77,14 +77,14 @@ def _rng(*parts) -> random.Random:
     return random.Random(zlib.crc32("|".join(map(str, parts)).encode()))
 
 
-def national_schools(kind: str, count: int, *, seed: int = 1, la_count: int = 150) -> Iterator[GeneratedSchool]:
+def national_schools(kind: str, count: int, *, seed: int = 1, la_count: int = 150, first_urn: int = 100000) -> Iterator[GeneratedSchool]:
     """``count`` invented schools across about 150 LAs, about one in twenty special."""
     rng = random.Random(seed)
     for n in range(count):
         special = rng.random() < 0.05
         cohort = max(1, int(rng.gauss(8 if special else (28 if kind == "ks2" else 170), 4 if special else (14 if kind == "ks2" else 60))))
         yield GeneratedSchool(
-            urn=str(100000 + n), la_code=str(201 + (n % la_count) * 5), name=f"School {n}",
+            urn=str(first_urn + n), la_code=str(201 + (n % la_count) * 5), name=f"School {n}",
             kinds=frozenset({kind}), special=special, cohort=cohort, on_roll=cohort * (7 if kind == "ks2" else 5),
         )
 

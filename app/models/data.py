@@ -98,6 +98,7 @@ class MeasureValue(db.Model):
         CheckConstraint("(level = 'school') = (school_id IS NOT NULL)", name="school_rows_have_a_school"),
         Index("ix_measure_values_school_measure", "school_id", "measure"),
         Index("ix_measure_values_import_id", "import_id"),
+        Index("ix_measure_values_year_area", "academic_year", "area_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -64,11 +64,13 @@ def upgrade():
     with op.batch_alter_table('measure_values', schema=None) as batch_op:
         batch_op.create_index('ix_measure_values_import_id', ['import_id'], unique=False)
         batch_op.create_index('ix_measure_values_school_measure', ['school_id', 'measure'], unique=False)
+        batch_op.create_index('ix_measure_values_year_area', ['academic_year', 'area_code'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('measure_values', schema=None) as batch_op:
+        batch_op.drop_index('ix_measure_values_year_area')
         batch_op.drop_index('ix_measure_values_school_measure')
         batch_op.drop_index('ix_measure_values_import_id')
 
