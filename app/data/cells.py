@@ -6,7 +6,6 @@ and two codes with different meanings never share a status.
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 from app.models.data import ValueStatus
@@ -25,7 +24,6 @@ CODES: dict[str, ValueStatus] = {
     "u": ValueStatus.LOW_RELIABILITY,
     "low": ValueStatus.ROUNDS_TO_ZERO,
 }
-NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 MAX_SHOWN = 20
 
 
@@ -48,7 +46,9 @@ def read_cell(raw: str, unit: str, column: str) -> Cell | None:
         return Cell(None, status, text)
     percent = text.endswith("%")
     number = text[:-1].strip() if percent else text
-    if not NUMBER.match(number):
+    digits = number[1:] if number[:1] in "+-" else number
+    # Plain digits with at most one point (str methods, not a regular expression: this runs for every cell).
+    if not digits.replace(".", "", 1).isdigit() or not digits.isascii():
         raise ValueError(f"{column} is not a number or a code DfE uses (‘{_shown(text)}’)")
     if percent and unit != "percent":
         raise ValueError(f"{column} is a percentage (‘{_shown(text)}’), but this measure is not")

@@ -45,6 +45,35 @@ LOWER_IS_BETTER_SIGN = {"overall_absence": -1, "persistent_absence": -1, "suspen
 SMALL_COHORT = 5  # DfE withholds a group's figures when it has this many pupils or fewer
 LA_NAMES = "Authority {code}"
 
+# The columns a real file has beyond those the catalogue reads, so that a generated file is as wide
+# as DfE's (a national key stage 2 performance tables file has about 250 columns, key stage 4 about
+# 400): the benchmark's bare read then costs what it would on a real file.
+_SPLITS = ["", "_FSM6CLA1A", "_NotFSM6CLA1A", "_B", "_G", "_EAL", "_NEAL", "_MOBN", "_LOW", "_MID", "_HIGH",
+           "_SENSE", "_NSEN", "_FSMEVER", "_NFSMEVER", "_CLA", "_GIRLS_FSM", "_BOYS_FSM"]
+EXTRA_COLUMNS = {
+    ("ks2", "performance_tables"): [
+        base + split
+        for base in ("PTREAD_EXP", "PTWRITTA_EXP", "PTMAT_EXP", "PTGPS_EXP", "PTREAD_HIGH", "PTWRITTA_HIGH", "PTMAT_HIGH",
+                     "PTGPS_HIGH", "GPS_AVERAGE", "PTRWM_EXP", "PTRWM_HIGH", "READ_AVERAGE", "MAT_AVERAGE")
+        for split in _SPLITS
+    ],
+    ("ks4", "performance_tables"): [
+        base + split
+        for base in ("ATT8SCR", "ATT8SCRENG", "ATT8SCRMAT", "ATT8SCREBAC", "ATT8SCROPEN", "P8MEA", "P8MEAENG", "P8MEAMAT",
+                     "P8MEAEBAC", "P8MEAOPEN", "PTL2BASICS_94", "PTL2BASICS_95", "EBACCAPS", "PTEBACC_E_PTQ_EE", "PTEBACC_95",
+                     "PTEBACC_94", "TPUP", "PTSTAYING", "PTNOTSTAYING", "PTEALGRP2", "PTPRIORLO", "PTPRIORAV")
+        for split in _SPLITS
+    ],
+    ("ks5", "performance_tables"): [
+        f"{base}_{qual}_1618" for base in ("TALLPPE", "TALLPPEGRD", "TALLPUP", "TALLPPS", "TALLPPSGRD", "VA", "VA_UPPER", "VA_LOWER")
+        for qual in ("ALEV", "ACAD", "AGEN", "TLEV", "TECH", "ALL", "AAB", "LEVEL3", "EM", "RETAIN", "DEST")
+    ],
+    ("ks2", "ees"): [f"{measure}_{subject}" for measure in ("pt_met_expected_standard", "pt_met_higher_standard", "avg_scaled_score",
+                                                            "pt_progress_below", "t_eligible_pupils") for subject in ("read", "writ", "mat", "gps", "sci", "rwm")],
+    ("ks4", "ees"): [f"{measure}_{element}" for measure in ("avg_att8", "avg_p8score", "pt_entering", "pt_achieving") for element in
+                     ("eng", "mat", "ebac", "open", "sci", "hum", "lang", "basics")],
+}
+
 
 @dataclass(frozen=True)
 class GeneratedSchool:
@@ -158,19 +187,22 @@ def write_performance_tables(out: IO[str], kind: str, year: str, schools: Iterab
     """A performance tables CSV (RECTYPE 1 and 2 schools, then LA rows (4) and England (5)); returns the rows written."""
     edition = catalogue().kinds[kind].edition("performance_tables", year)
     columns = _measure_columns(kind, "performance_tables", year)
+    extra = _extra(kind, "performance_tables", columns)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["RECTYPE", "LEA", "ESTAB", "URN", "SCHNAME", "TOWN", "TELIG"] + [column for _, _, column, _ in columns])
+    writer.writerow(["RECTYPE", "LEA", "ESTAB", "URN", "SCHNAME", "TOWN", "TELIG"] + [column for _, _, column, _ in columns] + extra)
     sums, las, written = _Sums(), set(), 0
     for n, school in enumerate(schools):
         if kind not in school.kinds:
             continue
         rectype = edition.school_codes[1] if school.special and len(edition.school_codes) > 1 else edition.school_codes[0]
         cells = [_cell(school, m, g, year, seed, "performance_tables", p, sums) for m, g, _, p in columns]
-        writer.writerow([rectype, school.la_code, str(2000 + n % 7000), school.urn, school.name, "Town", school.cohort] + cells)
+        writer.writerow([rectype, school.la_code, str(2000 + n % 7000), school.urn, school.name, "Town", school.cohort] + cells
+                        + _extra_cells(school, year, seed, len(extra), "performance_tables"))
         las.add(school.la_code)
         written += 1
     for area, rectype, lea in [(la, edition.la_codes[0], la) for la in sorted(las)] + [(ENGLAND_CODE, edition.england_codes[0], "")]:
-        writer.writerow([rectype, lea, "", "", "", "", ""] + [_mean(sums, area, m, g, p, "performance_tables") for m, g, _, p in columns])
+        writer.writerow([rectype, lea, "", "", "", "", ""] + [_mean(sums, area, m, g, p, "performance_tables") for m, g, _, p in columns]
+                        + ["x"] * len(extra))
         written += 1
     return written
 
@@ -180,13 +212,14 @@ def write_ees(out: IO[str], kind: str, year: str, schools: Iterable[GeneratedSch
     splits them), then LA and national rows; returns the rows written."""
     edition = catalogue().kinds[kind].edition("ees", year)
     columns = _measure_columns(kind, "ees", year)
+    extra = _extra(kind, "ees", columns)
     groups = [(group, value) for group, value in edition.groups.items()] if edition.group_filter else [("all", None)]
     filter_columns = [edition.group_filter] if edition.group_filter else []
     writer = csv.writer(out, lineterminator="\r\n")
     head = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
             "region_name", "old_la_code", "new_la_code", "la_name", "school_urn", "school_name", "establishment_type_group"]
     assert set(EES_COLUMNS) <= set(head)
-    writer.writerow(head + filter_columns + [column for _, _, column, _ in columns])
+    writer.writerow(head + filter_columns + [column for _, _, column, _ in columns] + extra)
     period, sums, las, written = ees_time_period(year), _Sums(), set(), 0
     measures_of_group = {group: [(m, p) for m, g, _, p in columns if g == "all" and group in catalogue().measures[m].groups] for group, _ in groups}
     for school in schools:
@@ -200,7 +233,7 @@ def write_ees(out: IO[str], kind: str, year: str, schools: Iterable[GeneratedSch
                 _cell(school, m, group, year, seed, "ees", p, sums) if (m, p) in measures_of_group[group] else "z"
                 for m, _, _, p in columns
             ]
-            writer.writerow(place + ([value] if value is not None else []) + cells)
+            writer.writerow(place + ([value] if value is not None else []) + cells + _extra_cells(school, year, seed, len(extra), "ees"))
             written += 1
         las.add(school.la_code)
     for area in sorted(las) + [ENGLAND_CODE]:
@@ -210,9 +243,25 @@ def write_ees(out: IO[str], kind: str, year: str, schools: Iterable[GeneratedSch
                  "" if england else f"E0600{area}", "" if england else LA_NAMES.format(code=area), "", "", "Total"]
         for group, value in groups:
             cells = [_mean(sums, area, m, group, p, "ees") if (m, p) in measures_of_group[group] else "z" for m, _, _, p in columns]
-            writer.writerow(place + ([value] if value is not None else []) + cells)
+            writer.writerow(place + ([value] if value is not None else []) + cells + ["x"] * len(extra))
             written += 1
     return written
+
+
+def _extra(kind: str, fmt: str, columns) -> list[str]:
+    read = {column for _, _, column, _ in columns}
+    return [column for column in EXTRA_COLUMNS.get((kind, fmt), []) if column not in read]
+
+
+def _extra_cells(school: GeneratedSchool, year: str, seed: int, count: int, fmt: str) -> list[str]:
+    """Plausible figures for the columns the catalogue does not read: withheld for small cohorts."""
+    if not count:
+        return []
+    if school.cohort <= SMALL_COHORT:
+        return ["SUPP" if fmt == "performance_tables" else "c"] * count
+    rng = _rng(seed, school.urn, year, "extra")
+    percent = "%" if fmt == "performance_tables" else ""
+    return [f"{rng.randint(0, 100)}{percent}" for _ in range(count)]
 
 
 def _mean(sums: _Sums, area: str, measure: str, group: str, published: bool, fmt: str) -> str:

@@ -270,9 +270,10 @@ class _Import:
         self.inserts: list[tuple] = []
         self.updates: list[tuple] = []
         # Each pupil group's columns, so a tidy file's row reads only its own group's.
-        self.by_group: dict[str, list[tuple[str, str, int]]] = {}
+        self.by_group: dict[str, list[tuple[str, str, int, str, str]]] = {}
+        names = {position: name for name, position in layout.positions.items()}
         for (measure, group), position in layout.columns.items():
-            self.by_group.setdefault(group, []).append((measure, group, position))
+            self.by_group.setdefault(group, []).append((measure, group, position, layout.units[measure], names[position]))
         self.every_group = [item for items in self.by_group.values() for item in items]
         if self.edition.group_filter:
             self.group_of_value = {value: group for group, value in self.edition.groups.items()}
@@ -374,9 +375,9 @@ class _Import:
         elif group in ("", "all"):
             self.result.comparators += 1
         values = []
-        for measure, measure_group, position in cells:
+        for measure, measure_group, position, unit, column in cells:
             try:
-                cell = read_cell(row[position], self.layout.units[measure], _column_name(self.layout.positions, position))
+                cell = read_cell(row[position], unit, column)
             except ValueError as problem:
                 self.result.problem(line, urn, str(problem))
                 continue
@@ -487,10 +488,3 @@ def _update_sql() -> str:
         f"UPDATE {MeasureValue.__tablename__} SET value = {marker}, status = {marker}, source_code = {marker}, "
         f"import_id = {marker} WHERE id = {marker}"
     )
-
-
-def _column_name(positions: dict[str, int], position: int) -> str:
-    for name, index in positions.items():
-        if index == position:
-            return name
-    return f"column {position + 1}"

@@ -90,15 +90,14 @@ class MeasureValue(db.Model):
 
     __tablename__ = "measure_values"
     __table_args__ = (
-        UniqueConstraint("measure", "pupil_group", "academic_year", "level", "area_code"),
+        # Year and place first: the import looks up a batch of places of one year through it.
+        UniqueConstraint("academic_year", "area_code", "measure", "pupil_group", "level"),
         CheckConstraint(
             "(status = 'value' AND value IS NOT NULL) OR (status <> 'value' AND value IS NULL)",
             name="value_or_status",
         ),
         CheckConstraint("(level = 'school') = (school_id IS NOT NULL)", name="school_rows_have_a_school"),
         Index("ix_measure_values_school_measure", "school_id", "measure"),
-        Index("ix_measure_values_import_id", "import_id"),
-        Index("ix_measure_values_year_area", "academic_year", "area_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -59,20 +59,16 @@ def upgrade():
     sa.ForeignKeyConstraint(['import_id'], ['data_imports.id'], name=op.f('fk_measure_values_import_id_data_imports')),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_measure_values_school_id_schools')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_measure_values')),
-    sa.UniqueConstraint('measure', 'pupil_group', 'academic_year', 'level', 'area_code', name=op.f('uq_measure_values_measure'))
+    sa.UniqueConstraint('academic_year', 'area_code', 'measure', 'pupil_group', 'level', name=op.f('uq_measure_values_academic_year'))
     )
     with op.batch_alter_table('measure_values', schema=None) as batch_op:
-        batch_op.create_index('ix_measure_values_import_id', ['import_id'], unique=False)
         batch_op.create_index('ix_measure_values_school_measure', ['school_id', 'measure'], unique=False)
-        batch_op.create_index('ix_measure_values_year_area', ['academic_year', 'area_code'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('measure_values', schema=None) as batch_op:
-        batch_op.drop_index('ix_measure_values_year_area')
         batch_op.drop_index('ix_measure_values_school_measure')
-        batch_op.drop_index('ix_measure_values_import_id')
 
     op.drop_table('measure_values')
     op.drop_table('data_imports')

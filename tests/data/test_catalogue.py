@@ -138,7 +138,8 @@ def test_an_empty_cell_is_nothing_at_all():
     "raw, message",
     [("4S%", "not a number or a code"), ("supp", "not a number or a code"), ("1e5", "not a number"), ("nan", "not a number"),
      ("101%", "outside 0 to 100"), ("=HYPERLINK(\"x\")", "not a number"), ("45%", "is a percentage"), ("-3", "cannot be negative"),
-     ("<script>alert(1)</script>", "not a number")],
+     ("<script>alert(1)</script>", "not a number"), ("1.2.3", "not a number"), ("٣", "not a number"), ("4²", "not a number"),
+     ("1_000", "not a number"), ("--1", "not a number"), ("inf", "not a number")],
 )
 def test_a_malformed_cell_says_what_is_wrong(raw, message):
     unit = "score" if message == "is a percentage" else ("count" if "negative" in message else "percent")
