@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -41,6 +42,12 @@ def year_start(year: str) -> int:
 def year_label(year: str) -> str:
     """"2024/25", as the service writes an academic year."""
     return year.replace("-", "/")
+
+
+def latest_results_year(today: date) -> str:
+    """Results for an academic year are published in the autumn after it: in November 2026, 2025/26."""
+    start = (today.year if today.month >= 9 else today.year - 1) - 1
+    return f"{start}-{(start + 1) % 100:02d}"
 
 
 def ees_time_period(year: str) -> str:
@@ -181,11 +188,14 @@ class Catalogue:
                 found.append((measure, reason))
         return found
 
-    def years(self) -> list[str]:
-        """Every academic year some measure is read for, newest first, up to the catalogue's latest."""
+    def years(self, latest: str | None = None) -> list[str]:
+        """Every academic year some measure is read for, newest first, up to ``latest`` (or the
+        latest year the catalogue names)."""
         starts = [span.start for m in self.measures.values() for groups in m.sources.values() for spans in groups.values() for span in spans]
         ends = [span.end for m in self.measures.values() for groups in m.sources.values() for spans in groups.values() for span in spans if span.end]
         last = max(max(starts), max(ends, default=0), max(year_start(y) for m in self.measures.values() for y in m.not_published))
+        if latest:
+            last = max(last, year_start(latest))
         return [f"{start}-{(start + 1) % 100:02d}" for start in range(last, min(starts) - 1, -1)]
 
 

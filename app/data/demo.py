@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from app.data.catalogue import catalogue
+from app.data.catalogue import catalogue, latest_results_year
 from app.data.generator import GeneratedSchool, recent_years, write_ees, write_performance_tables
 from app.data.importer import import_file
 from app.extensions import db
@@ -42,12 +42,6 @@ def _generated(school: School) -> GeneratedSchool:
     years = max(1, (school.statutory_high_age or 11) - (school.statutory_low_age or 4))
     cohort = 7 if special else (150 if "ks4" in kinds else 30)
     return GeneratedSchool(school.urn, school.la_code, school.name, kinds, special, cohort, cohort * years)
-
-
-def latest_results_year(today: date) -> str:
-    """Results for an academic year are published in the autumn after it: in November 2026, 2025/26."""
-    start = (today.year if today.month >= 9 else today.year - 1) - 1
-    return f"{start}-{(start + 1) % 100:02d}"
 
 
 def seed_data_pack(la_code: str, today: date) -> int:

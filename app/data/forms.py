@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput
 from wtforms import SelectField, SubmitField
 from wtforms.validators import InputRequired
 
-from app.data.catalogue import FORMAT_NAMES, catalogue, year_label
+from app.data.catalogue import FORMAT_NAMES, catalogue, latest_results_year, year_label
+from app.formatting import LONDON
 
 
 class DataUploadForm(FlaskForm):
@@ -32,7 +35,8 @@ class DataUploadForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         the_catalogue = catalogue()
-        self.academic_year.choices = [("", "Select a year")] + [(year, year_label(year)) for year in the_catalogue.years()]
+        latest = latest_results_year(datetime.now(LONDON).date())
+        self.academic_year.choices = [("", "Select a year")] + [(year, year_label(year)) for year in the_catalogue.years(latest)]
         self.kind.choices = [("", "Work it out from the file’s columns")] + [
             (key, f"{kind.label} ({' or '.join(FORMAT_NAMES[f] for f in kind.formats)})")
             for key, kind in the_catalogue.kinds.items()

@@ -9,7 +9,8 @@ from datetime import date
 from sqlalchemy import distinct, func, select
 
 from app.data.catalogue import catalogue
-from app.data.demo import kinds_of, latest_results_year, seed_data_pack
+from app.data.catalogue import latest_results_year
+from app.data.demo import kinds_of, seed_data_pack
 from app.data.generator import national_schools, recent_years, write_ees, write_performance_tables
 from app.data.importer import import_file
 from app.extensions import db

@@ -199,3 +199,28 @@ def test_progress_is_reported_in_bytes_up_to_the_whole_file(schools, monkeypatch
     seen = []
     assert import_file(io.BytesIO(content), year="2024-25", progress=seen.append).applied
     assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] == len(content)
+
+
+def test_a_file_that_stops_being_text_part_way_is_refused_and_nothing_stored(schools):
+    content = fixture("ks2_2024-25_performance_tables.csv")
+    padding = b"".join(b"3,883,,,,,,,,,,,,,,,,,\n" for _ in range(4000))  # RECTYPE 3 rows are not read
+    assert len(content + padding) > 64 * 1024
+    with pytest.raises(DataFileError, match="not UTF-8 or Windows-1252 text"):
+        run("broken.csv", "2024-25", content=content + padding + b"1,883,2001,880011,\x81\x8d,Fenmoor\n")
+    assert import_count() == 0 and values_checksum()[0] == 0
+
+
+def test_the_form_offers_the_latest_results_year_as_time_passes():
+    from datetime import date
+
+    from app.data.catalogue import latest_results_year
+
+    assert latest_results_year(date(2026, 8, 31)) == "2024-25"
+    assert latest_results_year(date(2026, 9, 1)) == "2025-26"
+    assert catalogue_years("2031-32")[0] == "2031-32"
+
+
+def catalogue_years(latest):
+    from app.data.catalogue import catalogue
+
+    return catalogue().years(latest)
