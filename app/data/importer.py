@@ -404,6 +404,12 @@ class _Import:
         """Compare a batch of rows with what is held for their places, in one query, and queue the writes."""
         if not self.pending:
             return
+        if not self.kept:  # nothing held for the kind and year: every value is new
+            for level, code, school_id, values in self.pending:
+                for measure, group, cell in values:
+                    self._apply(None, measure, group, level, code, school_id, cell)
+            self.pending = []
+            return
         codes = sorted({code for _, code, _, _ in self.pending})
         # Straight from the driver: building SQLAlchemy rows was a fifth of a re-import's time.
         marker = _marker()
