@@ -224,3 +224,17 @@ def catalogue_years(latest):
     from app.data.catalogue import catalogue
 
     return catalogue().years(latest)
+
+
+def test_a_large_import_refreshes_the_statistics_and_still_applies(schools, monkeypatch):
+    from app.data import importer
+
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 0)  # PostgreSQL's ANALYZE runs inside the import's transaction
+    monkeypatch.setattr(importer, "ROWS_PER_STATEMENT", 7)  # several statements, the last one short
+    result = run("ks2_2024-25_performance_tables.csv", "2024-25")
+    assert result.applied and result.values_added == 80
+    corrected = fixture("ks2_2024-25_performance_tables.csv").replace(b"67%,10%,106,105,45%", b"66%,11%,106,105,SUPP")
+    again = run("corrected.csv", "2024-25", content=corrected)
+    assert (again.values_changed, again.values_unchanged) == (3, 77)
+    assert value_of("ks2_rwm_expected", "2024-25", "880001", "disadvantaged").status == "withheld"
+    assert value_of("ks2_rwm_higher", "2024-25", "880001").value == 11.0
