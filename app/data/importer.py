@@ -462,7 +462,10 @@ class _Import:
             # Straight to the driver's executemany (psycopg pipelines it): SQLAlchemy's per-row
             # parameter processing was a third of a national file's import. A multi-row INSERT was
             # tried and was slower on PostgreSQL (24s against 10s for national key stage 2).
-            db.session.connection().exec_driver_sql(_insert_sql(), self.inserts)
+            if db.engine.dialect.name == "postgresql":
+                _copy_rows(self.inserts)
+            else:
+                db.session.connection().exec_driver_sql(_insert_sql(), self.inserts)
             self.inserts = []
 
     def _flush_updates(self) -> None:
@@ -527,6 +530,17 @@ def _insert_sql() -> str:
         f"INSERT INTO {MeasureValue.__tablename__} ({', '.join(INSERT_COLUMNS)}) "
         f"VALUES ({', '.join([marker] * len(INSERT_COLUMNS))})"
     )
+
+
+def _copy_rows(rows: list[tuple]) -> None:
+    """PostgreSQL: COPY, the fastest way in (national key stage 2 with executemany: 6.3s)."""
+    cursor = db.session.connection().connection.cursor()
+    try:
+        with cursor.copy(f"COPY {MeasureValue.__tablename__} ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 def _update_from_values_sql(rows: int) -> str:
