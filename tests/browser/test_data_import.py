@@ -89,7 +89,7 @@ def test_admin_imports_dfe_data_with_the_keyboard(page, live, tmp_path):
 
     tab_to(page, "a.govuk-back-link")
     page.keyboard.press("Enter")
-    expect(page.locator("#data-held")).to_contain_text(re.compile(r"2024/25\s+Key stage 2\s+2\b"))
+    expect(page.locator("#data-held")).to_contain_text(re.compile(r"Key stage 2, 2024/25\s+2\b"))
     expect(page.locator("#recent-imports")).to_contain_text("england_ks2final.csv")
     check_page(page, "data-import-held")
 
