@@ -75,6 +75,8 @@ class Config:
     MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
     # A national GIAS extract is about 60 MB; its upload route alone takes up to this.
     GIAS_MAX_UPLOAD_BYTES = env_int("GIAS_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+    # A national key stage 2 performance tables file is about 20 MB; the DfE data import takes up to this.
+    DATA_MAX_UPLOAD_BYTES = env_int("DATA_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
     SCHOOLS_PER_PAGE = 50
 
     # The return types this service collects: one package each, in the order officers see them.

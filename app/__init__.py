@@ -178,6 +178,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.officer.monitoring_routes import bp as monitoring_bp
     from app.engine.review_routes import bp as review_bp
     from app.support.routes import bp as support_bp
+    from app.data.routes import bp as data_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -193,6 +194,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(windows_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(support_bp)
+    app.register_blueprint(data_bp)
     # A type with pages of its own (a living plan's updates) brings its own blueprint.
     for blueprint in app.extensions["return_types"].blueprints:
         app.register_blueprint(blueprint)

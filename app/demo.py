@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 
+from app.data.demo import seed_data_pack
 from app.extensions import db
 from app.formatting import LONDON
 from app.mail import discard_pending
@@ -153,6 +154,7 @@ def seed_demo(la_code: str, password: str) -> list[tuple[str, str, str]]:
     from app.officer.demo import seed_monitoring
 
     seed_monitoring(officer, datetime.now(LONDON).date())  # an extension, reminders and a safeguarding alert
+    seed_data_pack(la_code, datetime.now(LONDON).date())
     # The invented history mails nobody: its notifications are dropped before the seed commits.
     discard_pending()
     return sign_ins

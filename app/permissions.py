@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db, login_manager
-from app.models import ImportRun, Role, School, User
+from app.models import DataImport, ImportRun, Role, School, User
 
 PUBLIC = "public"
 ACCESS_ATTRIBUTE = "golden_thread_access"
@@ -113,6 +113,16 @@ def import_run_or_404(run_id: int) -> ImportRun:
     if not current_user.is_authenticated or not current_user.is_admin:
         refuse("not an administrator")
     run = db.session.scalar(select(ImportRun).options(joinedload(ImportRun.imported_by)).where(ImportRun.id == run_id))
+    if run is None:
+        abort(404)
+    return run
+
+
+def data_import_or_404(import_id: int) -> DataImport:
+    """The record of a DfE data import: administrators only."""
+    if not current_user.is_authenticated or not current_user.is_admin:
+        refuse("not an administrator")
+    run = db.session.scalar(select(DataImport).options(joinedload(DataImport.imported_by)).where(DataImport.id == import_id))
     if run is None:
         abort(404)
     return run

@@ -103,6 +103,12 @@ CASES = [
     Case("admin.import_links_upload", "POST", None, (SIGN_IN, 404, 404, 422)),
     Case("admin.import_run", "GET", "import_run", (SIGN_IN, 404, 404, 200)),
     Case("admin.import_run", "GET", "missing_import_run", (SIGN_IN, 404, 404, 404)),
+    # The DfE data import: administrators only; posted with no file, the admin gets the form's errors.
+    Case("data.import_page", "GET", None, (SIGN_IN, 404, 404, 200)),
+    Case("data.upload", "POST", None, (SIGN_IN, 404, 404, 422)),
+    Case("data.import_result", "GET", "data_import", (SIGN_IN, 404, 404, 200)),
+    Case("data.import_result", "GET", "missing_data_import", (SIGN_IN, 404, 404, 404)),
+    Case("data.measures", "GET", None, (SIGN_IN, 404, 200, 200)),
     Case("admin.edit_school_details", "POST", "other_school", (SIGN_IN, 404, 404, 422)),
     Case("admin.edit_school_details", "POST", "own_school", (SIGN_IN, 404, 404, 422)),
     Case("admin.edit_school_details", "POST", "missing_school", (SIGN_IN, 404, 404, 404)),
@@ -345,6 +351,16 @@ def _import_run(admin) -> int:
     return run.id
 
 
+def _data_import(admin) -> int:
+    from app.models import DataImport
+
+    run = DataImport(kind="ks2", source_format="performance_tables", academic_year="2024-25", filename="england_ks2final.csv",
+                     catalogue_version=1, imported_by_id=admin.id)
+    db.session.add(run)
+    db.session.flush()
+    return run.id
+
+
 def _window(factory) -> int:
     from datetime import date
 
@@ -403,6 +419,8 @@ def world(factory):
         "missing_user": {"user_id": 999999},
         "import_run": {"run_id": _import_run(people["admin"])},
         "missing_import_run": {"run_id": 999999},
+        "data_import": {"import_id": _data_import(people["admin"])},
+        "missing_data_import": {"import_id": 999999},
         "window": {"window_id": window_id},
         "missing_window": {"window_id": 999999},
         "missing_alert": {"alert_id": 999999},

@@ -1,6 +1,7 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
 from app.models.accounts import AccountToken, AuditEvent, RecoveryCode
+from app.models.data import DataImport, MeasureValue
 from app.models.imports import ImportRun
 from app.models.monitoring import OfficerMark, Reminder, ReturnAlert
 from app.models.returns import Fact, LivingPlan, LivingRow, LivingUpdate, Return, ReturnSection, ReturnTransition, ReviewNote, SectionComment, SectionVersion, SentNotice, StepAnswers, Submission
@@ -13,11 +14,13 @@ __all__ = [
     "AccountToken",
     "AuditEvent",
     "CollectionWindow",
+    "DataImport",
     "Fact",
     "ImportRun",
     "LivingPlan",
     "LivingRow",
     "LivingUpdate",
+    "MeasureValue",
     "OfficerMark",
     "RecoveryCode",
     "Reminder",

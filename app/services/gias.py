@@ -8,9 +8,7 @@ row is applied or, if any row of the chosen LA cannot be read, none is.
 
 from __future__ import annotations
 
-import codecs
 import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -25,6 +23,7 @@ from app.extensions import db
 from app.models import School, User
 from app.models.schools import PHASES, STATUSES, search_key
 from app.models.types import utcnow
+from app.services import uploads
 from app.services.uploads import FileRefusedError, RowProblem
 
 # Our field -> GIAS column. These must all be present in the header.
@@ -68,7 +67,6 @@ MAX_LENGTHS = {"name": 200, "establishment_type": 120, "trust_name": 200, "postc
 URN_PATTERN = re.compile(r"^\d{6,7}$")
 BATCH_SIZE = 1000
 MAX_PROBLEMS_SHOWN = 20
-SNIFF_BYTES = 64 * 1024
 
 
 class GiasFileError(FileRefusedError):
@@ -101,19 +99,8 @@ class ImportResult:
 
 
 def open_csv_text(binary: IO[bytes]) -> IO[str]:
-    """Text from an uploaded file, refusing what is plainly not a CSV before reading any of it."""
-    head = binary.read(SNIFF_BYTES)
-    binary.seek(0)
-    if not head.strip():
-        raise GiasFileError("The selected file is empty")
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (len(head) > 1 and head[1:2] == b"\x00"):
-        raise GiasFileError("The selected file is UTF-16 text. Download the extract from GIAS again as CSV")
-    if head.startswith(b"PK\x03\x04"):
-        raise GiasFileError("The selected file is a spreadsheet (.xlsx), not a CSV. Download the CSV extract from GIAS")
-    if b"\x00" in head:
-        raise GiasFileError("The selected file is not a CSV file")
-    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "cp1252"
-    return io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
+    """Text from an uploaded GIAS file (Windows-1252 unless it starts with a UTF-8 byte order mark)."""
+    return uploads.open_csv_text(binary, source="GIAS", refuse=GiasFileError)
 
 
 def _rows(text: IO[str], wanted: dict[str, str], optional: dict[str, str] | None = None) -> Iterator[tuple[int, dict[str, str]]]:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
+import io
 from dataclasses import dataclass
+from typing import IO
+
+SNIFF_BYTES = 64 * 1024
 
 
 class FileRefusedError(Exception):
@@ -20,3 +25,39 @@ class RowProblem:
     line: int
     reason: str
     urn: str = ""
+
+
+def open_csv_text(
+    binary: IO[bytes], *, source: str, refuse: type[FileRefusedError] = FileRefusedError, fallback: str = "cp1252"
+) -> IO[str]:
+    """Text from an uploaded file, refusing what is plainly not a CSV before reading any of it.
+
+    ``source`` names where the file should come from, in the refusal ("Download the CSV from ``source``
+    again"). UTF-8 with a byte order mark is read as UTF-8; otherwise ``fallback`` ("sniff" reads the
+    first 64 KB as UTF-8 and falls back to Windows-1252 if that fails).
+    """
+    head = binary.read(SNIFF_BYTES)
+    binary.seek(0)
+    if not head.strip():
+        raise refuse("The selected file is empty")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (len(head) > 1 and head[1:2] == b"\x00"):
+        raise refuse(f"The selected file is UTF-16 text. Download the CSV from {source} again")
+    if head.startswith(b"PK\x03\x04"):
+        raise refuse(f"The selected file is a spreadsheet (.xlsx), not a CSV. Download the CSV from {source}")
+    if b"\x00" in head:
+        raise refuse("The selected file is not a CSV file")
+    if head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif fallback == "sniff":
+        encoding = "utf-8" if _is_utf8(head) else "cp1252"
+    else:
+        encoding = fallback
+    return io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
+
+
+def _is_utf8(head: bytes) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)  # a character cut at 64 KB is not an error
+    except UnicodeDecodeError:
+        return False
+    return True
