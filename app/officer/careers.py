@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import and_, func, select
 
 from app.extensions import db
 from app.models import CollectionWindow, Fact, School
-from app.models.schools import PHASES
 from app.returns.careers.benchmarks import CURRENT, Version
 from app.returns.careers.forms import YEARS
 from app.returns.careers.queries import message_of
@@ -82,24 +81,6 @@ class CareersFigures:
         if number not in self.averages or number not in self.previous:
             return None
         return self.averages[number] - self.previous[number]
-
-
-def windows() -> list[CollectionWindow]:
-    """The careers windows, newest first: one query."""
-    return list(db.session.scalars(
-        select(CollectionWindow).where(CollectionWindow.return_type == CAREERS)
-        .order_by(CollectionWindow.opens_on.desc(), CollectionWindow.id.desc())
-    ))
-
-
-def trusts() -> list[str]:
-    return list(db.session.scalars(
-        select(distinct(School.trust_name)).where(School.trust_name.is_not(None), School.trust_name != "").order_by(School.trust_name)
-    ))
-
-
-def phases() -> tuple[str, ...]:
-    return PHASES
 
 
 def _school_filter(filters: Filters) -> list:

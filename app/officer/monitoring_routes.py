@@ -13,6 +13,7 @@ from app.models import CollectionWindow, School
 from app.models.monitoring import ReturnAlert
 from app.htmx import redirect_after_post
 from app.officer import alerts
+from app.officer import filters as choices
 from app.officer import home as home_panels
 from app.officer import reminders as rm
 from app.officer import tracker as tr
@@ -32,16 +33,8 @@ def _window_or_404(window_id: int) -> CollectionWindow:
 def _filters() -> tuple[tr.Filters, list[dict], list[str], list[tuple[int, str]]]:
     """The filters from the URL. One nobody could choose is an error beside its field and filters
     nothing out."""
-    errors: list[dict] = []
-    phase = request.args.get("phase", "")
-    if phase and phase not in tr.phases():
-        errors.append({"text": "Choose a phase from the list", "href": "#phase"})
-        phase = ""
-    trusts = tr.trusts()
-    trust = request.args.get("trust", "")
-    if trust and trust not in trusts:
-        errors.append({"text": "Choose a trust from the list", "href": "#trust"})
-        trust = ""
+    chosen = choices.phase_and_trust()
+    phase, trust, trusts, errors = chosen.phase, chosen.trust, chosen.trusts, list(chosen.errors)
     state = request.args.get("state", "")
     if state and state not in tr.FILTERABLE:
         errors.append({"text": "Choose a state from the list", "href": "#state"})
@@ -74,7 +67,7 @@ def tracker(window_id: int):
     return render_template(
         "officer/tracker.html",
         window=window, return_type=tr.registry.get(window.return_type), found=found, filters=filters, errors=errors, error_list=errors,
-        trusts=trusts, staff=staff, phases=tr.phases(), statuses=tr.STATUSES, flags=tr.FLAGS, filterable=tr.FILTERABLE, nobody=tr.NOBODY,
+        trusts=trusts, staff=staff, phases=choices.phases(), statuses=tr.STATUSES, flags=tr.FLAGS, filterable=tr.FILTERABLE, nobody=tr.NOBODY,
         is_open=tr.is_open(window, found.today),
     )
 

@@ -9,6 +9,7 @@ from app.engine.living import today_in_london
 from app.engine.reviews import record_reads
 from app.exports import Table, download
 from app.officer import careers as cv
+from app.officer import filters as choices
 from app.officer import wellbeing as wb
 from app.permissions import COUNCIL_STAFF, allow
 from app.returns.careers.scoring import BAND_WORDS
@@ -19,28 +20,10 @@ TABLES = ("principles", "statuses", "thrive", "focuses", "lead", "overdue")
 
 
 def _filters() -> tuple[wb.Filters, list, list[dict], list[str]]:
-    """The window, phase and trust from the URL. A window that is not a wellbeing window is not
-    found; a phase or trust nobody could choose is an error and filters nothing out."""
-    windows = wb.windows()
-    errors: list[dict] = []
-    window_id = None
-    if windows:
-        window_id = windows[0].id
-        asked = request.args.get("window", "")
-        if asked:
-            if not asked.isdigit() or int(asked) not in {w.id for w in windows}:
-                abort(404)
-            window_id = int(asked)
-    phase = request.args.get("phase", "")
-    if phase and phase not in wb.phases():
-        errors.append({"text": "Choose a phase from the list", "href": "#phase"})
-        phase = ""
-    trust = request.args.get("trust", "")
-    trusts = wb.trusts()
-    if trust and trust not in trusts:
-        errors.append({"text": "Choose a trust from the list", "href": "#trust"})
-        trust = ""
-    return wb.Filters(window_id, phase, trust), windows, errors, trusts
+    """The window, phase and trust from the URL (app/officer/filters.py)."""
+    windows = choices.windows_of(wb.WELLBEING)
+    chosen = choices.phase_and_trust()
+    return wb.Filters(choices.window_asked(windows), chosen.phase, chosen.trust), windows, chosen.errors, chosen.trusts
 
 
 def _table(name: str, found: wb.WellbeingFigures, window_title: str) -> Table:
@@ -79,7 +62,7 @@ def wellbeing():
     query = {key: value for key, value in (("window", filters.window_id), ("phase", filters.phase), ("trust", filters.trust)) if value}
     return render_template(
         "officer/wellbeing.html",
-        found=found, filters=filters, windows=windows, window=window, errors=errors, error_list=errors, trusts=trusts, phases=wb.phases(),
+        found=found, filters=filters, windows=windows, window=window, errors=errors, error_list=errors, trusts=trusts, phases=choices.phases(),
         chart=wb.principles_chart(found), principle_rows=wb.principle_rows(found),
         rating_words=[words for _, words in found.version.ratings], action_tables=wb.action_tables(found), lead_rows=wb.lead_rows(found),
         principle_names=dict(found.version.short_names), status_names=dict(found.version.statuses), query=query,
@@ -92,27 +75,11 @@ CAREERS_TABLES = ("scores", "averages", "coverage", "entitlement", "queries")
 
 
 def _careers_filters() -> tuple[cv.Filters, list, list[dict], list[str]]:
-    """The window, phase, trust and sort order from the URL: a window that is not a careers window is
-    not found; a phase, trust or sort nobody could choose is an error and changes nothing."""
-    windows = cv.windows()
-    errors: list[dict] = []
-    window_id = None
-    if windows:
-        window_id = windows[0].id
-        asked = request.args.get("window", "")
-        if asked:
-            if not asked.isdigit() or int(asked) not in {w.id for w in windows}:
-                abort(404)
-            window_id = int(asked)
-    phase = request.args.get("phase", "")
-    if phase and phase not in cv.phases():
-        errors.append({"text": "Choose a phase from the list", "href": "#phase"})
-        phase = ""
-    trust = request.args.get("trust", "")
-    trusts = cv.trusts()
-    if trust and trust not in trusts:
-        errors.append({"text": "Choose a trust from the list", "href": "#trust"})
-        trust = ""
+    """The window, phase and trust (app/officer/filters.py) and the sort order from the URL; a sort
+    nobody could choose sorts by name."""
+    windows = choices.windows_of(cv.CAREERS)
+    chosen = choices.phase_and_trust()
+    window_id, phase, trust, errors, trusts = choices.window_asked(windows), chosen.phase, chosen.trust, chosen.errors, chosen.trusts
     sort = request.args.get("sort", "name")
     if sort not in cv.SORTS:
         sort = "name"
@@ -152,7 +119,7 @@ def careers():
     return render_template(
         "officer/careers.html",
         found=found, filters=filters, windows=windows, window=window, previous=previous, errors=errors, error_list=errors,
-        trusts=trusts, phases=cv.phases(), query=query, sorted_query={**query, "sort": filters.sort, **({"order": "desc"} if filters.descending else {})},
+        trusts=trusts, phases=choices.phases(), query=query, sorted_query={**query, "sort": filters.sort, **({"order": "desc"} if filters.descending else {})},
         average_rows=cv.average_rows(found), coverage_rows=cv.coverage_rows(found), entitlement_rows=cv.entitlement_rows(found),
         averages_chart=cv.averages_chart(found, window.title if window else ""), measures=cv.MEASURES, percent_words=cv.percent_words, change_words=cv.change_words, band_words=BAND_WORDS,
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, distinct, false, func, literal, select, true
+from sqlalchemy import and_, case, false, func, literal, select, true
 from sqlalchemy.orm import aliased
 
 from app.engine import registry
@@ -25,7 +25,7 @@ from app.formatting import LONDON
 from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, Role, School, User, WindowException
 from app.models.monitoring import Reminder
 from app.models.returns import ACCEPTED, DRAFT, RETURNED, SentNotice
-from app.models.schools import OPEN_STATUSES, PHASES
+from app.models.schools import OPEN_STATUSES
 from app.models.types import utcnow
 from app.services import windows as window_service
 
@@ -282,16 +282,6 @@ def last_reminders(window: CollectionWindow) -> dict[int, LastReminder]:
 
 
 # What the filters offer: a fixed number of queries.
-
-
-def phases() -> tuple[str, ...]:
-    return PHASES
-
-
-def trusts() -> list[str]:
-    return list(db.session.scalars(
-        select(distinct(School.trust_name)).where(School.trust_name.is_not(None), School.trust_name != "").order_by(School.trust_name)
-    ))
 
 
 def council_staff() -> list[tuple[int, str]]:

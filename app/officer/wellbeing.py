@@ -17,9 +17,8 @@ from sqlalchemy.orm import aliased
 from app.charts import Chart, Series
 from app.engine.living import overdue_rows
 from app.extensions import db
-from app.models import CollectionWindow, Fact, Return, School
+from app.models import Fact, Return, School
 from app.models.returns import LivingRow
-from app.models.schools import PHASES
 from app.returns.wellbeing.framework import CURRENT, Version
 
 WELLBEING = "wellbeing"
@@ -67,25 +66,6 @@ class WellbeingFigures:
         """Whole per cent of the schools that answered who said yes; None when none answered."""
         answered = self.answered(key)
         return round(100 * self.yes(key) / answered) if answered else None
-
-
-def windows() -> list[CollectionWindow]:
-    """The wellbeing windows, newest first: one query."""
-    return list(db.session.scalars(
-        select(CollectionWindow).where(CollectionWindow.return_type == WELLBEING)
-        .order_by(CollectionWindow.opens_on.desc(), CollectionWindow.id.desc())
-    ))
-
-
-def trusts() -> list[str]:
-    """The trusts the borough's schools belong to, for the filter: one query."""
-    return list(db.session.scalars(
-        select(distinct(School.trust_name)).where(School.trust_name.is_not(None), School.trust_name != "").order_by(School.trust_name)
-    ))
-
-
-def phases() -> tuple[str, ...]:
-    return PHASES
 
 
 def _in_scope(filters: Filters):

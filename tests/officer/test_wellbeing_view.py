@@ -174,6 +174,8 @@ def test_filters_by_phase_and_trust(app, borough):
     assert "2 schools have a plan" in text(browser.get("/wellbeing", query_string={"trust": "Oak Trust"}))
     forged = browser.get("/wellbeing", query_string={"phase": "Nursery<script>", "trust": "No such trust"})
     assert forged.status_code == 200 and "Choose a phase from the list" in text(forged) and "3 schools have a plan" in text(forged)
+    # Each message stands beside its field too, which the summary links to.
+    assert 'id="phase-error"' in text(forged) and 'aria-describedby="phase-error"' in text(forged) and 'id="trust-error"' in text(forged)
     assert browser.get("/wellbeing", query_string={"window": "999999"}).status_code == 404
     assert browser.get("/wellbeing", query_string={"window": "x"}).status_code == 404
 
