@@ -273,17 +273,29 @@ class _Import:
         self.first_held, self.last_held = first or 0, last or -1
         self.kept = bytearray((self.last_held - self.first_held) // 8 + 1 if last is not None else 0)
         self.pending: list[tuple] = []
-        # The same text recurs thousands of times in a file ("SUPP", "45%", "104"): read it once.
-        self.cells: dict[tuple[str, str], object] = {}
-        self.school_ids: dict[str, int] = dict(db.session.execute(select(School.urn, School.id)).all())
+        # The same text recurs thousands of times in a file ("SUPP", "45%", "104"): read it once per
+        # unit, kept as the (value, status, code) a row of the table holds, so that comparing with
+        # what is held is one tuple comparison.
+        self.cells: dict[str, dict[str, tuple | None]] = {}
+        self.cached = 0
+        # Straight from the driver: building ORM rows for the register took a quarter of a second.
+        cursor = db.session.connection().connection.cursor()
+        try:
+            cursor.execute(f"SELECT urn, id FROM {School.__tablename__}")
+            self.school_ids: dict[str, int] = dict(cursor.fetchall())
+        finally:
+            cursor.close()
         self.seen: dict[tuple[str, str, str], int] = {}
         self.inserts: list[tuple] = []
         self.updates: list[tuple] = []
         # Each pupil group's columns, so a tidy file's row reads only its own group's.
-        self.by_group: dict[str, list[tuple[str, str, int, str, str]]] = {}
+        self.by_group: dict[str, list[tuple[str, str, int, str, str, dict]]] = {}
         names = {position: name for name, position in layout.positions.items()}
         for (measure, group), position in layout.columns.items():
-            self.by_group.setdefault(group, []).append((measure, group, position, layout.units[measure], names[position]))
+            unit = layout.units[measure]
+            self.by_group.setdefault(group, []).append(
+                (measure, group, position, unit, names[position], self.cells.setdefault(unit, {}))
+            )
         self.every_group = [item for items in self.by_group.values() for item in items]
         if self.edition.group_filter:
             self.group_of_value = {value: group for group, value in self.edition.groups.items()}
@@ -385,20 +397,23 @@ class _Import:
         elif group in ("", "all"):
             self.result.comparators += 1
         values = []
-        cache = self.cells
-        for measure, measure_group, position, unit, column in cells:
+        append = values.append
+        for measure, measure_group, position, unit, column, cache in cells:
             raw = row[position]
-            cell = cache.get((raw, unit), _UNREAD)
-            if cell is _UNREAD:
+            try:
+                cell = cache[raw]
+            except KeyError:
                 try:
-                    cell = read_cell(raw, unit, column)
+                    read = read_cell(raw, unit, column)
                 except ValueError as problem:
                     self.result.problem(line, urn, str(problem))
                     continue
-                if len(cache) < MAX_CACHED_CELLS:
-                    cache[(raw, unit)] = cell
+                cell = None if read is None else (read.value, str(read.status), read.code)
+                if self.cached < MAX_CACHED_CELLS:
+                    cache[raw] = cell
+                    self.cached += 1
             if cell is not None:
-                values.append((measure, measure_group, cell))
+                append((measure, measure_group, cell))
         if self.result.problem_count:
             return  # nothing will be written: keep reading only to report every problem
         school_id = self.school_ids[code] if level == AreaLevel.SCHOOL else None
@@ -410,10 +425,17 @@ class _Import:
         """Compare a batch of rows with what is held for their places, in one query, and queue the writes."""
         if not self.pending:
             return
+        year, run_id, inserts = self.year, self.run.id, self.inserts
+        result = self.result
         if not self.kept:  # nothing held for the kind and year: every value is new
             for level, code, school_id, values in self.pending:
-                for measure, group, cell in values:
-                    self._apply(None, measure, group, level, code, school_id, cell)
+                level = str(level)
+                for measure, group, (value, status, source_code) in values:
+                    inserts.append((measure, group, year, level, code, school_id, value, status, source_code, run_id))
+                result.values_added += len(values)
+                if len(inserts) >= BATCH_SIZE:
+                    self._flush_inserts()
+                    inserts = self.inserts
             self.pending = []
             return
         codes = sorted({code for _, code, _, _ in self.pending})
@@ -422,40 +444,44 @@ class _Import:
         cursor = db.session.connection().connection.cursor()
         try:
             cursor.execute(
-                f"SELECT id, measure, pupil_group, level, area_code, value, status, source_code "
+                f"SELECT measure, pupil_group, level, area_code, id, value, status, source_code "
                 f"FROM {MeasureValue.__tablename__} WHERE academic_year = {marker} "
                 f"AND area_code IN ({', '.join([marker] * len(codes))}) "
                 f"AND measure IN ({', '.join([marker] * len(self.measures))})",
                 (self.year, *codes, *self.measures),
             )
-            held = {(m, g, lv, c): (i, v, st, sc) for i, m, g, lv, c, v, st, sc in cursor.fetchall()}
+            held = {(m, g, lv, c): (i, (v, st, sc)) for m, g, lv, c, i, v, st, sc in cursor.fetchall()}
         finally:
             cursor.close()
+        first, kept, updates = self.first_held, self.kept, self.updates
+        added = unchanged = changed = 0
         for level, code, school_id, values in self.pending:
+            level = str(level)
             for measure, group, cell in values:
-                self._apply(held.get((measure, group, level, code)), measure, group, level, code, school_id, cell)
-        self.pending = []
-
-    def _apply(self, held, measure, group, level, code, school_id, cell) -> None:
-        status = str(cell.status)
-        if held is None:
-            self.inserts.append(
-                (measure, group, self.year, str(level), code, school_id, cell.value, status, cell.code, self.run.id)
-            )
-            self.result.values_added += 1
-            if len(self.inserts) >= BATCH_SIZE:
+                found = held.get((measure, group, level, code))
+                if found is None:
+                    value, status, source_code = cell
+                    inserts.append((measure, group, year, level, code, school_id, value, status, source_code, run_id))
+                    added += 1
+                    continue
+                value_id, values_held = found
+                offset = value_id - first
+                kept[offset >> 3] |= 1 << (offset & 7)
+                if values_held == cell:
+                    unchanged += 1
+                else:
+                    updates.append((*cell, run_id, value_id))
+                    changed += 1
+            if len(inserts) >= BATCH_SIZE:
                 self._flush_inserts()
-            return
-        value_id, value, held_status, held_code = held
-        offset = value_id - self.first_held
-        self.kept[offset >> 3] |= 1 << (offset & 7)
-        if (value, held_status, held_code) == (cell.value, status, cell.code):
-            self.result.values_unchanged += 1
-            return
-        self.updates.append((cell.value, status, cell.code, self.run.id, value_id))
-        self.result.values_changed += 1
-        if len(self.updates) >= BATCH_SIZE:
-            self._flush_updates()
+                inserts = self.inserts
+            if len(updates) >= BATCH_SIZE:
+                self._flush_updates()
+                updates = self.updates
+        result.values_added += added
+        result.values_unchanged += unchanged
+        result.values_changed += changed
+        self.pending = []
 
     def _flush_inserts(self) -> None:
         if self.inserts:
