@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -38,6 +38,7 @@ ANALYZE_AFTER = 10_000  # values added or removed, after which PostgreSQL's stat
 _UNREAD = object()
 BATCH_ROWS = 400  # rows compared with what is held in one query (their places go in an IN list)
 PROGRESS_EVERY = 500
+REMOVAL_PAGE = 5000  # held ids walked at a time to find what a file no longer has
 MAX_PROBLEMS_SHOWN = 20
 
 # The columns that say what a row is, by format.
@@ -266,11 +267,16 @@ class _Import:
         self.measures = sorted({measure for measure, _ in layout.columns})
         # What is held for the kind and year is read a batch of rows at a time (memory stays flat
         # as files grow); the values a file keeps are marked in a bitmap over the ids held before.
-        first, last = db.session.execute(
-            select(func.min(MeasureValue.id), func.max(MeasureValue.id))
+        first, last, held = db.session.execute(
+            select(func.min(MeasureValue.id), func.max(MeasureValue.id), func.count())
             .where(MeasureValue.measure.in_(self.measures), MeasureValue.academic_year == year)
         ).one()
-        self.first_held, self.last_held = first or 0, last or -1
+        self.first_held, self.last_held, self.held = first or 0, last or -1, held
+        # PostgreSQL, nothing held: the file's values go through one COPY that stays open while the
+        # file is read, so the server writes (indexes, foreign key checks) while Python reads on.
+        self.postgresql = db.engine.dialect.name == "postgresql"
+        self.copy = None
+        self.writing = ExitStack()
         self.kept = bytearray((self.last_held - self.first_held) // 8 + 1 if last is not None else 0)
         self.pending: list[tuple] = []
         # The same text recurs thousands of times in a file ("SUPP", "45%", "104"): read it once per
@@ -301,6 +307,10 @@ class _Import:
             self.group_of_value = {value: group for group, value in self.edition.groups.items()}
 
     def read_rows(self, reader) -> None:
+        with self.writing:  # an open COPY is ended here if a row had a problem or anything raised
+            self._read_rows(reader)
+
+    def _read_rows(self, reader) -> None:
         rows_of_year = 0
         ees = self.layout.source_format == "ees"
         wanted_period = ees_time_period(self.year)
@@ -488,7 +498,14 @@ class _Import:
             # Straight to the driver's executemany (psycopg pipelines it): SQLAlchemy's per-row
             # parameter processing was a third of a national file's import. A multi-row INSERT was
             # tried and was slower on PostgreSQL (24s against 10s for national key stage 2).
-            if db.engine.dialect.name == "postgresql":
+            if self.postgresql and not self.kept:
+                if self.copy is None:
+                    cursor = self.writing.enter_context(db.session.connection().connection.cursor())
+                    self.copy = self.writing.enter_context(cursor.copy(_copy_sql()))
+                write_row = self.copy.write_row
+                for row in self.inserts:
+                    write_row(row)
+            elif self.postgresql:
                 _copy_rows(self.inserts)
             else:
                 db.session.connection().exec_driver_sql(_insert_sql(), self.inserts)
@@ -506,15 +523,24 @@ class _Import:
         self._settle()
         self._flush_inserts()
         self._flush_updates()
+        self.writing.close()
+        if self.result.values_changed + self.result.values_unchanged == self.held:
+            return  # the file has every value held (each matched once): nothing to remove
         # What was held and the file no longer has: walked a page of ids at a time, by primary key
         # alone (filtering by kind and year in SQL made SQLite sort the whole year for every page).
         measures, after = set(self.measures), self.first_held - 1
+        marker = _marker()
         while True:
-            page = db.session.connection().execute(
-                select(MeasureValue.id, MeasureValue.measure, MeasureValue.academic_year)
-                .where(MeasureValue.id > after, MeasureValue.id <= self.last_held)
-                .order_by(MeasureValue.id).limit(BATCH_SIZE)
-            ).all()
+            cursor = db.session.connection().connection.cursor()
+            try:
+                cursor.execute(
+                    f"SELECT id, measure, academic_year FROM {MeasureValue.__tablename__} "
+                    f"WHERE id > {marker} AND id <= {marker} ORDER BY id LIMIT {REMOVAL_PAGE}",
+                    (after, self.last_held),
+                )
+                page = cursor.fetchall()
+            finally:
+                cursor.close()
             if not page:
                 break
             after = page[-1][0]
@@ -558,11 +584,15 @@ def _insert_sql() -> str:
     )
 
 
+def _copy_sql() -> str:
+    return f"COPY {MeasureValue.__tablename__} ({', '.join(INSERT_COLUMNS)}) FROM STDIN"
+
+
 def _copy_rows(rows: list[tuple]) -> None:
     """PostgreSQL: COPY, the fastest way in (national key stage 2 with executemany: 6.3s)."""
     cursor = db.session.connection().connection.cursor()
     try:
-        with cursor.copy(f"COPY {MeasureValue.__tablename__} ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
+        with cursor.copy(_copy_sql()) as copy:
             for row in rows:
                 copy.write_row(row)
     finally:
