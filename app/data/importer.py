@@ -316,32 +316,35 @@ class _Import:
         wanted_period = ees_time_period(self.year)
         positions = self.layout.positions
         width = max(positions.values()) + 1
+        result, progress, read = self.result, self.progress, self._read
+        period_at = positions["time_period"] if ees else 0
+        by_group, every_group = self.by_group, self.every_group
+        place_of = self._ees_place if ees else self._table_place
         for row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) < width:
                 row = row + [""] * (width - len(row))
-            self.result.rows_read += 1
-            if self.progress and self.result.rows_read % PROGRESS_EVERY == 0:
-                self.progress(self.binary.tell())
+            result.rows_read += 1
+            if progress and result.rows_read % PROGRESS_EVERY == 0:
+                progress(self.binary.tell())
             line = reader.line_num
             if ees:
-                if row[positions["time_period"]].strip() != wanted_period:
-                    self.result.rows_skipped += 1
+                if row[period_at].strip() != wanted_period:
+                    result.rows_skipped += 1
                     continue
                 rows_of_year += 1
                 group = self._group(row)
                 if group is None:
-                    self.result.rows_skipped += 1
+                    result.rows_skipped += 1
                     continue
-                level, code, urn = self._ees_place(row, line, group)
-                cells = self.by_group.get(group, [])
+                cells = by_group.get(group, [])
             else:
-                group, cells = "", self.every_group
-                level, code, urn = self._table_place(row, line, group)
+                group, cells = "", every_group
+            level, code, urn = place_of(row, line, group)
             if level is None:
                 continue
-            self._read(line, row, level, code, urn, group, cells)
+            read(line, row, level, code, urn, group, cells)
         if ees and not rows_of_year and not self.result.problem_count:
             raise DataFileError(f"The selected file has no rows for {year_label(self.year)} (time_period {wanted_period})")
         if self.progress:
