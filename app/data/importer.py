@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -38,6 +38,7 @@ ANALYZE_AFTER = 10_000  # values added or removed, after which PostgreSQL's stat
 _UNREAD = object()
 BATCH_ROWS = 400  # rows compared with what is held in one query (their places go in an IN list)
 PROGRESS_EVERY = 500
+REMOVAL_PAGE = 5000  # held ids walked at a time to find what a file no longer has
 MAX_PROBLEMS_SHOWN = 20
 
 # The columns that say what a row is, by format.
@@ -266,60 +267,84 @@ class _Import:
         self.measures = sorted({measure for measure, _ in layout.columns})
         # What is held for the kind and year is read a batch of rows at a time (memory stays flat
         # as files grow); the values a file keeps are marked in a bitmap over the ids held before.
-        first, last = db.session.execute(
-            select(func.min(MeasureValue.id), func.max(MeasureValue.id))
+        first, last, held = db.session.execute(
+            select(func.min(MeasureValue.id), func.max(MeasureValue.id), func.count())
             .where(MeasureValue.measure.in_(self.measures), MeasureValue.academic_year == year)
         ).one()
-        self.first_held, self.last_held = first or 0, last or -1
+        self.first_held, self.last_held, self.held = first or 0, last or -1, held
+        # PostgreSQL, nothing held: the file's values go through one COPY that stays open while the
+        # file is read, so the server writes (indexes, foreign key checks) while Python reads on.
+        self.postgresql = db.engine.dialect.name == "postgresql"
+        self.copy = None
+        self.writing = ExitStack()
         self.kept = bytearray((self.last_held - self.first_held) // 8 + 1 if last is not None else 0)
         self.pending: list[tuple] = []
-        # The same text recurs thousands of times in a file ("SUPP", "45%", "104"): read it once.
-        self.cells: dict[tuple[str, str], object] = {}
-        self.school_ids: dict[str, int] = dict(db.session.execute(select(School.urn, School.id)).all())
+        # The same text recurs thousands of times in a file ("SUPP", "45%", "104"): read it once per
+        # unit, kept as the (value, status, code) a row of the table holds, so that comparing with
+        # what is held is one tuple comparison.
+        self.cells: dict[str, dict[str, tuple | None]] = {}
+        self.cached = 0
+        # Straight from the driver: building ORM rows for the register took a quarter of a second.
+        cursor = db.session.connection().connection.cursor()
+        try:
+            cursor.execute(f"SELECT urn, id FROM {School.__tablename__}")
+            self.school_ids: dict[str, int] = dict(cursor.fetchall())
+        finally:
+            cursor.close()
         self.seen: dict[tuple[str, str, str], int] = {}
         self.inserts: list[tuple] = []
         self.updates: list[tuple] = []
         # Each pupil group's columns, so a tidy file's row reads only its own group's.
-        self.by_group: dict[str, list[tuple[str, str, int, str, str]]] = {}
+        self.by_group: dict[str, list[tuple[str, str, int, str, str, dict]]] = {}
         names = {position: name for name, position in layout.positions.items()}
         for (measure, group), position in layout.columns.items():
-            self.by_group.setdefault(group, []).append((measure, group, position, layout.units[measure], names[position]))
+            unit = layout.units[measure]
+            self.by_group.setdefault(group, []).append(
+                (measure, group, position, unit, names[position], self.cells.setdefault(unit, {}))
+            )
         self.every_group = [item for items in self.by_group.values() for item in items]
         if self.edition.group_filter:
             self.group_of_value = {value: group for group, value in self.edition.groups.items()}
 
     def read_rows(self, reader) -> None:
+        with self.writing:  # an open COPY is ended here if a row had a problem or anything raised
+            self._read_rows(reader)
+
+    def _read_rows(self, reader) -> None:
         rows_of_year = 0
         ees = self.layout.source_format == "ees"
         wanted_period = ees_time_period(self.year)
         positions = self.layout.positions
         width = max(positions.values()) + 1
+        result, progress, read = self.result, self.progress, self._read
+        period_at = positions["time_period"] if ees else 0
+        by_group, every_group = self.by_group, self.every_group
+        place_of = self._ees_place if ees else self._table_place
         for row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) < width:
                 row = row + [""] * (width - len(row))
-            self.result.rows_read += 1
-            if self.progress and self.result.rows_read % PROGRESS_EVERY == 0:
-                self.progress(self.binary.tell())
+            result.rows_read += 1
+            if progress and result.rows_read % PROGRESS_EVERY == 0:
+                progress(self.binary.tell())
             line = reader.line_num
             if ees:
-                if row[positions["time_period"]].strip() != wanted_period:
-                    self.result.rows_skipped += 1
+                if row[period_at].strip() != wanted_period:
+                    result.rows_skipped += 1
                     continue
                 rows_of_year += 1
                 group = self._group(row)
                 if group is None:
-                    self.result.rows_skipped += 1
+                    result.rows_skipped += 1
                     continue
-                level, code, urn = self._ees_place(row, line, group)
-                cells = self.by_group.get(group, [])
+                cells = by_group.get(group, [])
             else:
-                group, cells = "", self.every_group
-                level, code, urn = self._table_place(row, line, group)
+                group, cells = "", every_group
+            level, code, urn = place_of(row, line, group)
             if level is None:
                 continue
-            self._read(line, row, level, code, urn, group, cells)
+            read(line, row, level, code, urn, group, cells)
         if ees and not rows_of_year and not self.result.problem_count:
             raise DataFileError(f"The selected file has no rows for {year_label(self.year)} (time_period {wanted_period})")
         if self.progress:
@@ -385,20 +410,23 @@ class _Import:
         elif group in ("", "all"):
             self.result.comparators += 1
         values = []
-        cache = self.cells
-        for measure, measure_group, position, unit, column in cells:
+        append = values.append
+        for measure, measure_group, position, unit, column, cache in cells:
             raw = row[position]
-            cell = cache.get((raw, unit), _UNREAD)
-            if cell is _UNREAD:
+            try:
+                cell = cache[raw]
+            except KeyError:
                 try:
-                    cell = read_cell(raw, unit, column)
+                    read = read_cell(raw, unit, column)
                 except ValueError as problem:
                     self.result.problem(line, urn, str(problem))
                     continue
-                if len(cache) < MAX_CACHED_CELLS:
-                    cache[(raw, unit)] = cell
+                cell = None if read is None else (read.value, str(read.status), read.code)
+                if self.cached < MAX_CACHED_CELLS:
+                    cache[raw] = cell
+                    self.cached += 1
             if cell is not None:
-                values.append((measure, measure_group, cell))
+                append((measure, measure_group, cell))
         if self.result.problem_count:
             return  # nothing will be written: keep reading only to report every problem
         school_id = self.school_ids[code] if level == AreaLevel.SCHOOL else None
@@ -410,10 +438,17 @@ class _Import:
         """Compare a batch of rows with what is held for their places, in one query, and queue the writes."""
         if not self.pending:
             return
+        year, run_id, inserts = self.year, self.run.id, self.inserts
+        result = self.result
         if not self.kept:  # nothing held for the kind and year: every value is new
             for level, code, school_id, values in self.pending:
-                for measure, group, cell in values:
-                    self._apply(None, measure, group, level, code, school_id, cell)
+                level = str(level)
+                for measure, group, (value, status, source_code) in values:
+                    inserts.append((measure, group, year, level, code, school_id, value, status, source_code, run_id))
+                result.values_added += len(values)
+                if len(inserts) >= BATCH_SIZE:
+                    self._flush_inserts()
+                    inserts = self.inserts
             self.pending = []
             return
         codes = sorted({code for _, code, _, _ in self.pending})
@@ -422,47 +457,58 @@ class _Import:
         cursor = db.session.connection().connection.cursor()
         try:
             cursor.execute(
-                f"SELECT id, measure, pupil_group, level, area_code, value, status, source_code "
+                f"SELECT measure, pupil_group, level, area_code, id, value, status, source_code "
                 f"FROM {MeasureValue.__tablename__} WHERE academic_year = {marker} "
                 f"AND area_code IN ({', '.join([marker] * len(codes))}) "
                 f"AND measure IN ({', '.join([marker] * len(self.measures))})",
                 (self.year, *codes, *self.measures),
             )
-            held = {(m, g, lv, c): (i, v, st, sc) for i, m, g, lv, c, v, st, sc in cursor.fetchall()}
+            held = {(m, g, lv, c): (i, (v, st, sc)) for m, g, lv, c, i, v, st, sc in cursor.fetchall()}
         finally:
             cursor.close()
+        first, kept, updates = self.first_held, self.kept, self.updates
+        added = unchanged = changed = 0
         for level, code, school_id, values in self.pending:
+            level = str(level)
             for measure, group, cell in values:
-                self._apply(held.get((measure, group, level, code)), measure, group, level, code, school_id, cell)
-        self.pending = []
-
-    def _apply(self, held, measure, group, level, code, school_id, cell) -> None:
-        status = str(cell.status)
-        if held is None:
-            self.inserts.append(
-                (measure, group, self.year, str(level), code, school_id, cell.value, status, cell.code, self.run.id)
-            )
-            self.result.values_added += 1
-            if len(self.inserts) >= BATCH_SIZE:
+                found = held.get((measure, group, level, code))
+                if found is None:
+                    value, status, source_code = cell
+                    inserts.append((measure, group, year, level, code, school_id, value, status, source_code, run_id))
+                    added += 1
+                    continue
+                value_id, values_held = found
+                offset = value_id - first
+                kept[offset >> 3] |= 1 << (offset & 7)
+                if values_held == cell:
+                    unchanged += 1
+                else:
+                    updates.append((*cell, run_id, value_id))
+                    changed += 1
+            if len(inserts) >= BATCH_SIZE:
                 self._flush_inserts()
-            return
-        value_id, value, held_status, held_code = held
-        offset = value_id - self.first_held
-        self.kept[offset >> 3] |= 1 << (offset & 7)
-        if (value, held_status, held_code) == (cell.value, status, cell.code):
-            self.result.values_unchanged += 1
-            return
-        self.updates.append((cell.value, status, cell.code, self.run.id, value_id))
-        self.result.values_changed += 1
-        if len(self.updates) >= BATCH_SIZE:
-            self._flush_updates()
+                inserts = self.inserts
+            if len(updates) >= BATCH_SIZE:
+                self._flush_updates()
+                updates = self.updates
+        result.values_added += added
+        result.values_unchanged += unchanged
+        result.values_changed += changed
+        self.pending = []
 
     def _flush_inserts(self) -> None:
         if self.inserts:
             # Straight to the driver's executemany (psycopg pipelines it): SQLAlchemy's per-row
             # parameter processing was a third of a national file's import. A multi-row INSERT was
             # tried and was slower on PostgreSQL (24s against 10s for national key stage 2).
-            if db.engine.dialect.name == "postgresql":
+            if self.postgresql and not self.kept:
+                if self.copy is None:
+                    cursor = self.writing.enter_context(db.session.connection().connection.cursor())
+                    self.copy = self.writing.enter_context(cursor.copy(_copy_sql()))
+                write_row = self.copy.write_row
+                for row in self.inserts:
+                    write_row(row)
+            elif self.postgresql:
                 _copy_rows(self.inserts)
             else:
                 db.session.connection().exec_driver_sql(_insert_sql(), self.inserts)
@@ -480,15 +526,24 @@ class _Import:
         self._settle()
         self._flush_inserts()
         self._flush_updates()
+        self.writing.close()
+        if self.result.values_changed + self.result.values_unchanged == self.held:
+            return  # the file has every value held (each matched once): nothing to remove
         # What was held and the file no longer has: walked a page of ids at a time, by primary key
         # alone (filtering by kind and year in SQL made SQLite sort the whole year for every page).
         measures, after = set(self.measures), self.first_held - 1
+        marker = _marker()
         while True:
-            page = db.session.connection().execute(
-                select(MeasureValue.id, MeasureValue.measure, MeasureValue.academic_year)
-                .where(MeasureValue.id > after, MeasureValue.id <= self.last_held)
-                .order_by(MeasureValue.id).limit(BATCH_SIZE)
-            ).all()
+            cursor = db.session.connection().connection.cursor()
+            try:
+                cursor.execute(
+                    f"SELECT id, measure, academic_year FROM {MeasureValue.__tablename__} "
+                    f"WHERE id > {marker} AND id <= {marker} ORDER BY id LIMIT {REMOVAL_PAGE}",
+                    (after, self.last_held),
+                )
+                page = cursor.fetchall()
+            finally:
+                cursor.close()
             if not page:
                 break
             after = page[-1][0]
@@ -532,11 +587,15 @@ def _insert_sql() -> str:
     )
 
 
+def _copy_sql() -> str:
+    return f"COPY {MeasureValue.__tablename__} ({', '.join(INSERT_COLUMNS)}) FROM STDIN"
+
+
 def _copy_rows(rows: list[tuple]) -> None:
     """PostgreSQL: COPY, the fastest way in (national key stage 2 with executemany: 6.3s)."""
     cursor = db.session.connection().connection.cursor()
     try:
-        with cursor.copy(f"COPY {MeasureValue.__tablename__} ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
+        with cursor.copy(_copy_sql()) as copy:
             for row in rows:
                 copy.write_row(row)
     finally:

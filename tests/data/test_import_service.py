@@ -238,3 +238,28 @@ def test_a_large_import_refreshes_the_statistics_and_still_applies(schools, monk
     assert (again.values_changed, again.values_unchanged) == (3, 77)
     assert value_of("ks2_rwm_expected", "2024-25", "880001", "disadvantaged").status == "withheld"
     assert value_of("ks2_rwm_higher", "2024-25", "880001").value == 11.0
+
+
+def test_written_a_few_values_at_a_time_a_late_problem_still_stores_nothing(schools, monkeypatch):
+    """On PostgreSQL a first import streams through one COPY left open while the file is read: a problem
+    after values were sent, or a file that stops being text after them, must still leave nothing."""
+    from app.data import importer
+
+    monkeypatch.setattr(importer, "BATCH_SIZE", 5)
+    monkeypatch.setattr(importer, "BATCH_ROWS", 1)
+    content = fixture("ks2_2024-25_performance_tables.csv")
+    lines = content.split(b"\n")
+    late = b"\n".join(lines[:-2] + [lines[-2].replace(b"%", b"?%", 1), lines[-1]])
+    result = run("late.csv", "2024-25", content=late)
+    assert not result.applied and result.problem_count == 1 and result.problems[0].line == len(lines) - 1
+    assert import_count() == 0 and values_checksum()[0] == 0
+
+    padding = b"".join(b"3,883,,,,,,,,,,,,,,,,,\n" for _ in range(4000))
+    with pytest.raises(DataFileError, match="not UTF-8 or Windows-1252 text"):
+        run("broken.csv", "2024-25", content=content + padding + b"1,883,2001,880011,\x81\x8d,Fenmoor\n")
+    assert import_count() == 0 and values_checksum()[0] == 0
+
+    result = run("ks2_2024-25_performance_tables.csv", "2024-25")
+    assert result.applied and result.values_added == 80
+    again = run("ks2_2024-25_performance_tables.csv", "2024-25")
+    assert (again.values_added, again.values_changed, again.values_unchanged, again.values_removed) == (0, 0, 80, 0)
