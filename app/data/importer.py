@@ -16,7 +16,7 @@ import csv
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO
 
 from sqlalchemy import delete, func, select
@@ -28,7 +28,7 @@ from app.extensions import db
 from app.models import School, User
 from app.models.data import AreaLevel, DataImport, MeasureValue
 from app.services import uploads
-from app.services.uploads import FileRefusedError, RowProblem
+from app.services.uploads import FileRefusedError, RowProblems
 
 URN_PATTERN = re.compile(r"^\d{6,7}$")
 LA_PATTERN = re.compile(r"^\d{3}$")
@@ -39,7 +39,6 @@ _UNREAD = object()
 BATCH_ROWS = 400  # rows compared with what is held in one query (their places go in an IN list)
 PROGRESS_EVERY = 500
 REMOVAL_PAGE = 5000  # held ids walked at a time to find what a file no longer has
-MAX_PROBLEMS_SHOWN = 20
 
 # The columns that say what a row is, by format.
 PERFORMANCE_TABLES_COLUMNS = ("RECTYPE", "URN", "LEA")
@@ -51,7 +50,7 @@ class DataFileError(FileRefusedError):
 
 
 @dataclass
-class DataImportResult:
+class DataImportResult(RowProblems):
     kind: str = ""
     source_format: str = ""
     academic_year: str = ""
@@ -65,17 +64,11 @@ class DataImportResult:
     values_changed: int = 0
     values_unchanged: int = 0
     values_removed: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-    problem_count: int = 0
 
     @property
     def applied(self) -> bool:
         return self.problem_count == 0 and self.run is not None
 
-    def problem(self, line: int, urn: str, reason: str) -> None:
-        self.problem_count += 1
-        if len(self.problems) < MAX_PROBLEMS_SHOWN:
-            self.problems.append(RowProblem(line, reason, urn))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO
 
@@ -24,7 +24,7 @@ from app.models import School, User
 from app.models.schools import PHASES, STATUSES, search_key
 from app.models.types import utcnow
 from app.services import uploads
-from app.services.uploads import FileRefusedError, RowProblem
+from app.services.uploads import FileRefusedError, RowProblems
 
 # Our field -> GIAS column. These must all be present in the header.
 REQUIRED_COLUMNS = {
@@ -66,7 +66,6 @@ GIAS_FIELDS = (
 MAX_LENGTHS = {"name": 200, "establishment_type": 120, "trust_name": 200, "postcode": 10}
 URN_PATTERN = re.compile(r"^\d{6,7}$")
 BATCH_SIZE = 1000
-MAX_PROBLEMS_SHOWN = 20
 
 
 class GiasFileError(FileRefusedError):
@@ -74,15 +73,13 @@ class GiasFileError(FileRefusedError):
 
 
 @dataclass
-class ImportResult:
+class ImportResult(RowProblems):
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     closed: int = 0
     skipped: int = 0
     linked: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-    problem_count: int = 0
 
     @property
     def applied(self) -> bool:
@@ -92,10 +89,6 @@ class ImportResult:
     def rows_written(self) -> int:
         return self.added + self.updated + self.closed
 
-    def problem(self, line: int, urn: str, reason: str) -> None:
-        self.problem_count += 1
-        if len(self.problems) < MAX_PROBLEMS_SHOWN:
-            self.problems.append(RowProblem(line, reason, urn))
 
 
 def open_csv_text(binary: IO[bytes]) -> IO[str]:

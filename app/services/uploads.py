@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 SNIFF_BYTES = 64 * 1024
@@ -25,6 +25,23 @@ class RowProblem:
     line: int
     reason: str
     urn: str = ""
+
+
+# How many refused rows an import lists; it counts them all.
+MAX_PROBLEMS_SHOWN = 20
+
+
+@dataclass
+class RowProblems:
+    """The refused rows of an import: every one counted, the first MAX_PROBLEMS_SHOWN kept to list."""
+
+    problems: list[RowProblem] = field(default_factory=list)
+    problem_count: int = 0
+
+    def problem(self, line: int, urn: str, reason: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS_SHOWN:
+            self.problems.append(RowProblem(line, reason, urn))
 
 
 def open_csv_text(
