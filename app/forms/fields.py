@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
+from wtforms import DateField, IntegerField
 
 
 class GovDateField(DateField):
@@ -32,3 +33,21 @@ class GovDateField(DateField):
             self.data = date(year, month, day)
         except ValueError:
             raise ValueError(f"{self.label.text} must be a real date, like 27 3 2027") from None
+
+
+class WholeNumberField(IntegerField):
+    """A count: whole numbers only, with a message that names the field (WTForms' own does not).
+    `words` finishes the message: "<label> must be <words>"."""
+
+    widget = GovTextInput()
+    words = "a whole number, like 240"
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        text = str(valuelist[0]).strip().replace(",", "")
+        # ASCII digits only (str.isdigit() also accepts "²"), and few enough that int() cannot balk.
+        if not re.fullmatch(r"[0-9]{1,9}", text):
+            raise ValueError(f"{self.label.text} must be {self.words}")
+        self.data = int(text)

@@ -13,11 +13,12 @@ from urllib.parse import urlsplit
 
 from flask import has_request_context, request
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextInput
-from wtforms import IntegerField, RadioField, SelectField, StringField
+from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.engine.forms import SectionForm, long_text
+from app.forms.fields import WholeNumberField
 from app.forms.users import strip
 from app.returns.careers.benchmarks import ANSWERS, Benchmark, Version
 
@@ -57,19 +58,10 @@ def phase_words(phase: tuple[int, int]) -> str:
     return f"years {phase[0]} and {phase[1]}"
 
 
-class CountField(IntegerField):
-    """A count of pupils or encounters: ASCII digits only, with a message that names the field."""
+class CountField(WholeNumberField):
+    """A count of pupils or encounters."""
 
-    widget = GovTextInput()
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or not str(valuelist[0]).strip():
-            return
-        text = str(valuelist[0]).strip().replace(",", "")
-        if not re.fullmatch(r"[0-9]{1,9}", text):
-            raise ValueError(f"{self.label.text} must be a whole number from 0 upwards, like 120")
-        self.data = int(text)
+    words = "a whole number from 0 upwards, like 120"
 
 
 def count(label: str, *, most: int, required: str, hint: str = "") -> CountField:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextInput
 from wtforms.fields.choices import SelectChoice
-from wtforms import DecimalField, Form, FormField, IntegerField, RadioField, SelectField, StringField
+from wtforms import DecimalField, Form, FormField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.forms.fields import GovDateField
+from app.forms.fields import GovDateField, WholeNumberField
 from app.engine.forms import RowList, SectionForm, long_text
 from app.forms.users import strip
 from app.models.types import utcnow
@@ -26,22 +25,6 @@ PERCENT_INPUT = {
         "suffix": {"text": "%"},
     }
 }
-
-
-class WholeNumberField(IntegerField):
-    """A count: whole numbers only, with a message that names the field (WTForms' own does not)."""
-
-    widget = GovTextInput()
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or not str(valuelist[0]).strip():
-            return
-        text = str(valuelist[0]).strip().replace(",", "")
-        # ASCII digits only (str.isdigit() also accepts "²"), and few enough that int() cannot balk.
-        if not re.fullmatch(r"[0-9]{1,9}", text):
-            raise ValueError(f"{self.label.text} must be a whole number, like 240")
-        self.data = int(text)
 
 
 class PercentageField(DecimalField):
