@@ -53,12 +53,12 @@ def raise_alerts(ret, *, action: str, return_type=None, **_) -> None:
 
 
 def _mail_officers(ret, alerts) -> None:
-    from app.engine.notices import _about, letter, render
+    from app.engine.notices import letter, notice_values, render
 
     school = db.session.get(School, ret.school_id)
     window = db.session.get(CollectionWindow, ret.window_id)
     officers = list(db.session.scalars(select(User).where(User.role == Role.OFFICER.value, User.active.is_(True)).order_by(User.id)))
     for alert in alerts:
-        subject, text = render("alert", _about(school, window, ret.return_type) | {"alert": alert.title, "link": absolute_url(f"/returns/{ret.id}/review")})
+        subject, text = render("alert", notice_values(school, window, ret.return_type) | {"alert": alert.title, "link": absolute_url(f"/returns/{ret.id}/review")})
         for officer in officers:
             send_mail(officer.email, subject, letter(officer, text))

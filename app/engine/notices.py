@@ -251,7 +251,9 @@ def render(key: str, values: Mapping[str, object]) -> tuple[str, str]:
     return notice.subject.format_map(values), notice.body.format_map(values)
 
 
-def _about(school: School, window: CollectionWindow, return_type_key: str) -> dict[str, object]:
+def notice_values(school: School, window: CollectionWindow, return_type_key: str) -> dict[str, object]:
+    """What every notice about a school's return may say: the school, its URN, what is due and for
+    which period (the engine's own notices, alerts and officers' reminders all start from these)."""
     return {"school": school.name, "urn": school.urn, "what": what_is_due(return_type_key), "period": period_of(window)}
 
 
@@ -277,7 +279,7 @@ def _on_move(ret: Return, *, action: str, user: User, reason: str, from_state: s
     notice = NOTICES[key]
     school = db.session.get(School, ret.school_id)
     window = db.session.get(CollectionWindow, ret.window_id)
-    values = _about(school, window, ret.return_type) | {
+    values = notice_values(school, window, ret.return_type) | {
         "actor": user.name,
         "reason": _quoted(reason),
         # Deciders go to the review page; the school to its return.
@@ -388,7 +390,7 @@ def ask_for_sign_off(ret: Return, person: User) -> list[User]:
         )
     school = db.session.get(School, ret.school_id)
     window = db.session.get(CollectionWindow, ret.window_id)
-    values = _about(school, window, ret.return_type) | {"actor": person.name, "link": absolute_url(f"/returns/{ret.id}/check")}
+    values = notice_values(school, window, ret.return_type) | {"actor": person.name, "link": absolute_url(f"/returns/{ret.id}/check")}
     subject, text = render("sign_off", values)
     for approver in approvers:
         send_mail(approver.email, subject, letter(approver, text))
@@ -503,7 +505,7 @@ def _window_notices(now: datetime) -> list[ScheduledNotice]:
         if school.id not in people:
             continue
         return_type = registry.get(window.return_type)
-        values = _about(school, window, window.return_type) | {
+        values = notice_values(school, window, window.return_type) | {
             "due_date": govuk_date(due_on),
             "summary": return_type.summary,
             "progress": "It has been started but not submitted." if return_id else "It has not been started yet.",
@@ -527,7 +529,7 @@ def _living_notices(now: datetime) -> list[ScheduledNotice]:
         return_type = registry.get(ret.return_type)
         school = db.session.get(School, ret.school_id)
         window = db.session.get(CollectionWindow, ret.window_id)
-        values = _about(school, window, ret.return_type) | {
+        values = notice_values(school, window, ret.return_type) | {
             "due_date": govuk_date(due.about),
             "count": f"{due.count} action{'' if due.count == 1 else 's'} overdue",
             "link": absolute_url(f"/returns/{ret.id}/plan"),

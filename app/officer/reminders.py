@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.engine.notices import _about, letter, render
+from app.engine.notices import letter, notice_values, render
 from app.extensions import db
 from app.formatting import govuk_date
 from app.mail import absolute_url, send_mail
@@ -70,7 +70,7 @@ def choose(window: CollectionWindow, filters: tr.Filters, school_ids: set[int] |
 
 def mail_for(window: CollectionWindow, row: tr.TrackerRow, school: School, sender: User) -> tuple[str, str]:
     """The subject and text (without greeting) of the reminder to one school's staff."""
-    values = _about(school, window, window.return_type) | {
+    values = notice_values(school, window, window.return_type) | {
         "actor": sender.name,
         "due_words": (f"was due on {govuk_date(row.due_on)}" if row.overdue else f"is due by 11:59pm on {govuk_date(row.due_on)}"),
         "progress": "It has been started but not submitted." if row.return_id else "It has not been started yet.",
