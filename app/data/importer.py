@@ -28,7 +28,7 @@ from app.extensions import db
 from app.models import School, User
 from app.models.data import AreaLevel, DataImport, MeasureValue
 from app.services import uploads
-from app.services.uploads import FileRefusedError, RowProblems
+from app.services.uploads import FileRefusedError, RowProblems, all_or_nothing
 
 URN_PATTERN = re.compile(r"^\d{6,7}$")
 LA_PATTERN = re.compile(r"^\d{3}$")
@@ -145,27 +145,15 @@ def _without_counts(result: DataImportResult) -> DataImportResult:
 
 @contextmanager
 def _all_or_nothing(text: IO[str], result: DataImportResult) -> Iterator[None]:
-    """One savepoint around a whole import: kept only if no row had a problem and nothing raised."""
-    savepoint = db.session.begin_nested()
+    """The uploads' one savepoint around the whole import, with a file that stops being text or
+    CSV part-way through refused in words (nothing of it kept)."""
     try:
-        yield
+        with all_or_nothing(text, result):
+            yield
     except UnicodeDecodeError:
-        savepoint.rollback()
         raise DataFileError("The selected file is not UTF-8 or Windows-1252 text. Download the CSV from DfE again") from None
     except csv.Error as error:
-        savepoint.rollback()
         raise DataFileError(f"The selected file could not be read as CSV ({error})") from None
-    except BaseException:
-        if savepoint.is_active:
-            savepoint.rollback()
-        raise
-    else:
-        if result.problem_count:
-            savepoint.rollback()
-        else:
-            savepoint.commit()
-    finally:
-        text.detach()
 
 
 def _header(reader) -> dict[str, int]:

@@ -12,7 +12,6 @@ import csv
 import re
 import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO
@@ -24,7 +23,7 @@ from app.models import School, User
 from app.models.schools import PHASES, STATUSES, search_key
 from app.models.types import utcnow
 from app.services import uploads
-from app.services.uploads import FileRefusedError, RowProblems
+from app.services.uploads import FileRefusedError, RowProblems, all_or_nothing
 
 # Our field -> GIAS column. These must all be present in the header.
 REQUIRED_COLUMNS = {
@@ -266,7 +265,7 @@ def import_establishments(binary: IO[bytes], la_code: str | None) -> ImportResul
     slugs: set[str] = set(db.session.scalars(select(School.slug)))
     seen: dict[str, int] = {}
     writer = _Writer()
-    with _all_or_nothing(text, result):
+    with all_or_nothing(text, result):
         for line, raw in _read_csv(text, REQUIRED_COLUMNS, OPTIONAL_COLUMNS):
             if la_code is not None and raw["la_code"].strip() != la_code:
                 result.skipped += 1
@@ -291,25 +290,6 @@ def import_establishments(binary: IO[bytes], la_code: str | None) -> ImportResul
 
 def _without_counts(result: ImportResult) -> ImportResult:
     return ImportResult(problems=result.problems, problem_count=result.problem_count, skipped=result.skipped)
-
-
-@contextmanager
-def _all_or_nothing(text: IO[str], result: ImportResult) -> Iterator[None]:
-    """One savepoint around a whole import: kept only if no row had a problem and nothing raised."""
-    savepoint = db.session.begin_nested()
-    try:
-        yield
-    except BaseException:
-        if savepoint.is_active:
-            savepoint.rollback()
-        raise
-    else:
-        if result.problem_count:
-            savepoint.rollback()
-        else:
-            savepoint.commit()
-    finally:
-        text.detach()
 
 
 def _apply(values: dict, current: tuple | None, writer: _Writer, result: ImportResult, slugs: set[str]) -> None:
@@ -369,7 +349,7 @@ def import_links(binary: IO[bytes]) -> ImportResult:
     text = open_csv_text(binary)
     result = ImportResult()
     ids = dict(db.session.execute(select(School.urn, School.id)).all())
-    with _all_or_nothing(text, result):
+    with all_or_nothing(text, result):
         for line, raw in _read_csv(text, LINK_COLUMNS):
             urn, link_urn = raw["urn"].strip(), raw["link_urn"].strip()
             if not raw["link_type"].strip().lower().startswith("successor"):

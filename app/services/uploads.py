@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import codecs
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO
+
+from app.extensions import db
 
 SNIFF_BYTES = 64 * 1024
 
@@ -78,3 +82,23 @@ def _is_utf8(head: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+@contextmanager
+def all_or_nothing(text: IO[str], result: RowProblems) -> Iterator[None]:
+    """One savepoint around a whole import: kept only if no row had a problem and nothing raised.
+    The uploaded file's text wrapper is detached at the end, so the upload itself stays open."""
+    savepoint = db.session.begin_nested()
+    try:
+        yield
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    else:
+        if result.problem_count:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+    finally:
+        text.detach()
