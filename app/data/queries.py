@@ -14,19 +14,27 @@ from app.models import School
 from app.models.data import AreaLevel, DataImport, MeasureValue, ValueStatus
 
 
-def lineage_ids(school: School):
-    """A select of the school's id and every predecessor's, however many conversions back (one query)."""
-    chain = select(literal(school.id).label("id")).cte("lineage", recursive=True)
-    chain = chain.union(select(School.id).where(School.successor_id == chain.c.id))
-    return select(chain.c.id)
+def lineage_urns(school: School):
+    """A select of the school's URN and every predecessor's, however many conversions back (one query)."""
+    chain = select(literal(school.id).label("id"), literal(school.urn).label("urn")).cte("lineage", recursive=True)
+    chain = chain.union(select(School.id, School.urn).where(School.successor_id == chain.c.id))
+    return select(chain.c.urn)
 
 
 def history_of(school: School, measures: list[str]) -> list[MeasureValue]:
-    """Every value of these measures for the school and its predecessors, oldest year first."""
+    """Every value of these measures for the school and its predecessors, oldest year first.
+
+    The years and kinds held come from the imports (a handful of rows), so the lookup runs down the
+    values' key, a year and kind at a time, rather than over every year's values."""
+    the_catalogue = catalogue()
+    kinds = sorted({the_catalogue.measures[measure].kind for measure in measures if measure in the_catalogue.measures})
+    years = select(DataImport.academic_year).distinct()
     return list(
         db.session.scalars(
             select(MeasureValue)
-            .where(MeasureValue.school_id.in_(lineage_ids(school)), MeasureValue.measure.in_(measures))
+            .where(MeasureValue.academic_year.in_(years), MeasureValue.kind.in_(kinds),
+                   MeasureValue.area_code.in_(lineage_urns(school)),
+                   MeasureValue.level == AreaLevel.SCHOOL.value, MeasureValue.measure.in_(measures))
             .order_by(MeasureValue.academic_year, MeasureValue.measure, MeasureValue.pupil_group)
         )
     )
@@ -58,27 +66,19 @@ def holdings() -> list[Holding]:
     the_catalogue = catalogue()
     rows = db.session.execute(
         select(
-            MeasureValue.measure,
+            MeasureValue.kind,
             MeasureValue.academic_year,
-            func.count(distinct(MeasureValue.school_id)),
+            func.count(distinct(MeasureValue.area_code)),
             func.count(),
             func.count().filter(MeasureValue.status != ValueStatus.VALUE.value),
         )
         .where(MeasureValue.level == AreaLevel.SCHOOL.value)
-        .group_by(MeasureValue.measure, MeasureValue.academic_year)
+        .group_by(MeasureValue.kind, MeasureValue.academic_year)
     ).all()
-    totals: dict[tuple[str, str], list[int]] = {}
-    for measure, year, schools, values, missing in rows:
-        known = the_catalogue.measures.get(measure)
-        if known is None:
-            continue
-        entry = totals.setdefault((known.kind, year), [0, 0, 0])
-        entry[0] = max(entry[0], schools)
-        entry[1] += values
-        entry[2] += missing
     held = [
-        Holding(kind, the_catalogue.kinds[kind].label, year, *numbers)
-        for (kind, year), numbers in totals.items()
+        Holding(kind, the_catalogue.kinds[kind].label, year, schools, values, missing)
+        for kind, year, schools, values, missing in rows
+        if kind in the_catalogue.kinds
     ]
     order = list(the_catalogue.kinds)
     return sorted(held, key=lambda h: (-int(h.academic_year[:4]), order.index(h.kind)))
@@ -86,11 +86,10 @@ def holdings() -> list[Holding]:
 
 def status_counts(kind: str, year: str) -> list[tuple[ValueStatus, int]]:
     """How many of the schools' values for this kind and year are figures, and how many each status."""
-    measures = [measure.key for measure in catalogue().measures_of(kind)]
     counts = dict(
         db.session.execute(
             select(MeasureValue.status, func.count())
-            .where(MeasureValue.measure.in_(measures), MeasureValue.academic_year == year,
+            .where(MeasureValue.kind == kind, MeasureValue.academic_year == year,
                    MeasureValue.level == AreaLevel.SCHOOL.value)
             .group_by(MeasureValue.status)
         ).all()

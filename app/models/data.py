@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -86,28 +86,34 @@ class DataImport(db.Model):
 
 
 class MeasureValue(db.Model):
-    """One measure, for one group of pupils, one year and one school (or an LA or England as comparators)."""
+    """One measure, for one group of pupils, one year and one school (or an LA or England as comparators).
+
+    Keyed as DfE keys it, by URN (or LA code, or England's code): the school is the register's school
+    with that URN, and the import a value came from is the latest import of its kind and year, since
+    an import replaces everything held for its kind and year. No surrogate id and no foreign keys: a
+    national file is some 200,000 values, and checking two foreign keys on each doubled the cost of
+    writing them on PostgreSQL (migration 0017).
+    """
 
     __tablename__ = "measure_values"
     __table_args__ = (
-        # Year and place first: the import looks up a batch of places of one year through it.
-        UniqueConstraint("academic_year", "area_code", "measure", "pupil_group", "level"),
         CheckConstraint(
             "(status = 'value' AND value IS NOT NULL) OR (status <> 'value' AND value IS NULL)",
             name="value_or_status",
         ),
-        CheckConstraint("(level = 'school') = (school_id IS NOT NULL)", name="school_rows_have_a_school"),
-        Index("ix_measure_values_school_measure", "school_id", "measure"),
+        # SQLite keeps the rows in the key's order, as PostgreSQL keeps its index: a file, read in
+        # URN order, is written as appends to one year's run of the key.
+        {"sqlite_with_rowid": False},
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    measure: Mapped[str] = mapped_column(String(48))  # a key of the catalogue
-    pupil_group: Mapped[str] = mapped_column(String(16))  # "all", "disadvantaged", "other"
-    academic_year: Mapped[str] = mapped_column(String(7))
-    level: Mapped[str] = mapped_column(String(8))  # AreaLevel
-    area_code: Mapped[str] = mapped_column(String(9))  # the URN, the LA code or E92000001
-    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
+    # Year and kind, then place: an import replaces one kind of one year, a run of the key written
+    # in the file's order; a school's history is a few places in each year and kind.
+    academic_year: Mapped[str] = mapped_column(String(7), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # the catalogue's kind, as on the import
+    area_code: Mapped[str] = mapped_column(String(9), primary_key=True)  # the URN, the LA code or E92000001
+    measure: Mapped[str] = mapped_column(String(48), primary_key=True)  # a key of the catalogue
+    pupil_group: Mapped[str] = mapped_column(String(16), primary_key=True)  # "all", "disadvantaged", "other"
+    level: Mapped[str] = mapped_column(String(8), primary_key=True)  # AreaLevel
     value: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16))  # ValueStatus
     source_code: Mapped[str | None] = mapped_column(String(10))  # the code as DfE wrote it: SUPP, c, low ...
-    import_id: Mapped[int] = mapped_column(ForeignKey("data_imports.id"))

@@ -46,9 +46,10 @@ def value_of(measure: str, year: str, area_code: str, group: str = "all", level:
 
 def values_checksum() -> tuple[int, str]:
     rows = db.session.execute(
-        select(MeasureValue.measure, MeasureValue.pupil_group, MeasureValue.academic_year, MeasureValue.level,
-               MeasureValue.area_code, MeasureValue.school_id, MeasureValue.value, MeasureValue.status,
-               MeasureValue.source_code, MeasureValue.import_id).order_by(MeasureValue.id)
+        select(MeasureValue.kind, MeasureValue.measure, MeasureValue.pupil_group, MeasureValue.academic_year,
+               MeasureValue.level, MeasureValue.area_code, MeasureValue.value, MeasureValue.status, MeasureValue.source_code)
+        .order_by(MeasureValue.academic_year, MeasureValue.area_code, MeasureValue.measure, MeasureValue.pupil_group,
+                  MeasureValue.level)
     ).all()
     return len(rows), hashlib.sha256(repr(rows).encode()).hexdigest()
 

@@ -94,11 +94,11 @@ def test_the_demo_holds_three_years_of_every_kind_for_its_schools(db):
     assert years == ["2023-24", "2024-25", "2025-26"]
     schools = db.session.scalars(select(School).where(School.la_code == "883")).all()
     for kind in catalogue().kinds:
-        expected = {school.id for school in schools if kind in kinds_of(school)}
+        expected = {school.urn for school in schools if kind in kinds_of(school)}
         measures = [measure.key for measure in catalogue().measures_of(kind)]
         for year in years:
             held = set(db.session.scalars(
-                select(distinct(MeasureValue.school_id)).where(MeasureValue.measure.in_(measures), MeasureValue.academic_year == year,
+                select(distinct(MeasureValue.area_code)).where(MeasureValue.measure.in_(measures), MeasureValue.academic_year == year,
                                                                MeasureValue.level == "school")
             ))
             assert held == expected, (kind, year)
