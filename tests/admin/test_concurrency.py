@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from app.extensions import db
 from app.models import Role, User
 from app.services.passwords import hash_password
-from tests.conftest import PASSWORD, _postgres_database_for_worker, csrf_token, sign_in
+from tests.concurrency import own_postgres_app, run_together
+from tests.conftest import PASSWORD, csrf_token, sign_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.own_database]
 
@@ -19,20 +17,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.own_database]
 @pytest.fixture
 def race_app():
     """An app on a PostgreSQL database of its own: this test commits for real, and audit rows cannot be deleted."""
-    from flask_migrate import upgrade
-
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=_postgres_database_for_worker("_race"))
-    with app.app_context():
-        upgrade()
-        db.session.add(
-            User(email="race.admin@example.org", name="Race Admin", role=Role.ADMIN.value,
-                 password_hash=hash_password(PASSWORD), active=True)
-        )
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with own_postgres_app("_race") as app:
+        with app.app_context():
+            db.session.add(
+                User(email="race.admin@example.org", name="Race Admin", role=Role.ADMIN.value,
+                     password_hash=hash_password(PASSWORD), active=True)
+            )
+            db.session.commit()
+        yield app
 
 
 def test_the_same_email_created_twice_at_once_gives_one_account_and_no_error(race_app):
@@ -43,11 +35,9 @@ def test_the_same_email_created_twice_at_once_gives_one_account_and_no_error(rac
         with app.app_context():
             sign_in(client, db.session.scalar(select(User).where(User.email == "race.admin@example.org")))
         clients.append((client, csrf_token(client, "/admin/users/new")))
-    barrier = threading.Barrier(2)
     statuses: list[int] = []
 
     def create(client, token):
-        barrier.wait()
         response = client.post(
             "/admin/users/new",
             data={"name": "Twin", "email": "twin@example.org", "role": "officer", "school_id": "",
@@ -55,11 +45,7 @@ def test_the_same_email_created_twice_at_once_gives_one_account_and_no_error(rac
         )
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=create, args=pair) for pair in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(create, clients)
     assert sorted(statuses) == [303, 422]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "twin@example.org")) == 1

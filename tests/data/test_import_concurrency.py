@@ -4,17 +4,16 @@ the second waits for the first and compares with what it wrote, and neither sees
 from __future__ import annotations
 
 import io
-import threading
 
 import pytest
 from sqlalchemy import func, insert, select
 
-from app import create_app
 from app.data.generator import national_schools, write_performance_tables
 from app.extensions import db
 from app.models import DataImport, MeasureValue, Role, School, User
 from app.services.passwords import hash_password
-from tests.conftest import PASSWORD, _postgres_database_for_worker, csrf_token, sign_in
+from tests.concurrency import own_postgres_app, run_together
+from tests.conftest import PASSWORD, csrf_token, sign_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.own_database]
 
@@ -24,24 +23,18 @@ SCHOOLS = list(national_schools("ks2", 300, seed=7, first_urn=700000))
 @pytest.fixture
 def race_app():
     """An app on a PostgreSQL database of its own: this test commits for real."""
-    from flask_migrate import upgrade
-
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=_postgres_database_for_worker("_data_race"))
-    with app.app_context():
-        upgrade()
-        for number in (1, 2):
-            db.session.add(User(email=f"data.admin{number}@example.org", name=f"Data Admin {number}", role=Role.ADMIN.value,
-                                password_hash=hash_password(PASSWORD), active=True))
-        db.session.execute(insert(School.__table__), [
-            {"urn": s.urn, "name": s.name, "search_name": s.name.lower(), "slug": f"school-{s.urn}", "la_code": s.la_code,
-             "phase": "Primary", "establishment_type": "Academy converter", "status": "Open"}
-            for s in SCHOOLS
-        ])
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with own_postgres_app("_data_race") as app:
+        with app.app_context():
+            for number in (1, 2):
+                db.session.add(User(email=f"data.admin{number}@example.org", name=f"Data Admin {number}", role=Role.ADMIN.value,
+                                    password_hash=hash_password(PASSWORD), active=True))
+            db.session.execute(insert(School.__table__), [
+                {"urn": s.urn, "name": s.name, "search_name": s.name.lower(), "slug": f"school-{s.urn}", "la_code": s.la_code,
+                 "phase": "Primary", "establishment_type": "Academy converter", "status": "Open"}
+                for s in SCHOOLS
+            ])
+            db.session.commit()
+        yield app
 
 
 def test_the_same_file_imported_twice_at_once_is_written_once_and_compared_once(race_app):
@@ -55,11 +48,9 @@ def test_the_same_file_imported_twice_at_once_is_written_once_and_compared_once(
         with app.app_context():
             sign_in(client, db.session.scalar(select(User).where(User.email == f"data.admin{number}@example.org")))
         clients.append((client, csrf_token(client, "/admin/data")))
-    barrier = threading.Barrier(2)
     statuses: list[int] = []
 
     def upload(client, token):
-        barrier.wait()
         response = client.post(
             "/admin/data",
             data={"data_file": (io.BytesIO(content), "ks2.csv"), "academic_year": "2024-25", "kind": "", "csrf_token": token},
@@ -67,11 +58,7 @@ def test_the_same_file_imported_twice_at_once_is_written_once_and_compared_once(
         )
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=upload, args=pair) for pair in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(upload, clients)
     assert statuses == [303, 303]
     with app.app_context():
         runs = db.session.scalars(select(DataImport).order_by(DataImport.id)).all()

@@ -4,19 +4,18 @@ it: with real commits on PostgreSQL, nothing is lost, nothing is recorded twice,
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from app.extensions import db
 from app.models import CollectionWindow, Return, ReturnSection, ReturnTransition, Role, School, Submission, User
 from app.models.returns import SECTION_COMPLETED, SUBMITTED
 from app.engine import lifecycle
 from app.services.passwords import hash_password
-from tests.conftest import PASSWORD, _postgres_database_for_worker, csrf_token, sign_in
+from tests.concurrency import own_postgres_app, run_together
+from tests.conftest import PASSWORD, csrf_token, sign_in
 from tests.returns.test_sef_sections import VALID_JSON, valid
 
 pytestmark = [pytest.mark.postgres, pytest.mark.own_database]
@@ -31,15 +30,8 @@ KEEP_MINE_VERSION = re.compile(r'<input type="hidden" name="version" value="(\d+
 @pytest.fixture
 def race_app():
     """An app on a PostgreSQL database of its own: these tests commit for real, from many threads."""
-    from flask_migrate import upgrade
-
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=_postgres_database_for_worker("_returns_race"))
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with own_postgres_app("_returns_race") as app:
+        yield app
 
 
 def seed(app, *, schools: int, staff: int, officers: int = 0) -> dict:
@@ -104,27 +96,6 @@ def signed_in(app, email: str, page: str = "/accessibility"):
         user = db.session.scalar(select(User).where(User.email == email))
         sign_in(client, user)
     return client, csrf_token(client, page)
-
-
-def run_together(target, args_list: list[tuple]) -> None:
-    barrier = threading.Barrier(len(args_list))
-    problems: list[BaseException] = []
-
-    def run(*args):
-        try:
-            barrier.wait(timeout=30)
-            target(*args)
-        except BaseException as error:  # noqa: BLE001 - reported on the test's thread
-            problems.append(error)
-
-    threads = [threading.Thread(target=run, args=args) for args in args_list]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    if problems:
-        raise problems[0]
 
 
 @pytest.mark.parametrize("how", ["autosave", "save"])
