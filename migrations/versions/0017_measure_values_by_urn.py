@@ -29,6 +29,10 @@ VALUE_OR_STATUS = "(status = 'value' AND value IS NOT NULL) OR (status <> 'value
 
 
 def upgrade():
+    # PostgreSQL's constraint names belong to the schema, so the new table's take a suffix until the
+    # old table has gone; SQLite's are labels in the table's own SQL, and take their final names.
+    postgresql = op.get_bind().dialect.name == 'postgresql'
+    suffix = '_by_urn' if postgresql else ''
     op.create_table('measure_values_by_urn',
     sa.Column('academic_year', sa.String(length=7), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -39,8 +43,8 @@ def upgrade():
     sa.Column('value', sa.Float(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('source_code', sa.String(length=10), nullable=True),
-    sa.CheckConstraint(VALUE_OR_STATUS, name=op.f('ck_measure_values_value_or_status_by_urn')),
-    sa.PrimaryKeyConstraint(*KEY, name=op.f('pk_measure_values_by_urn')),
+    sa.CheckConstraint(VALUE_OR_STATUS, name=op.f('ck_measure_values_value_or_status' + suffix)),
+    sa.PrimaryKeyConstraint(*KEY, name=op.f('pk_measure_values' + suffix)),
     sqlite_with_rowid=False,
     )
     # Each value's kind is its import's.
@@ -50,7 +54,7 @@ def upgrade():
                "JOIN data_imports i ON i.id = v.import_id")
     op.drop_table('measure_values')
     op.rename_table('measure_values_by_urn', 'measure_values')
-    if op.get_bind().dialect.name == 'postgresql':
+    if postgresql:
         op.execute("ALTER TABLE measure_values RENAME CONSTRAINT pk_measure_values_by_urn TO pk_measure_values")
         op.execute("ALTER TABLE measure_values RENAME CONSTRAINT ck_measure_values_value_or_status_by_urn "
                    "TO ck_measure_values_value_or_status")
@@ -60,6 +64,8 @@ def upgrade():
 
 
 def downgrade():
+    postgresql = op.get_bind().dialect.name == 'postgresql'
+    suffix = '_ids' if postgresql else ''  # as in upgrade
     op.create_table('measure_values_with_ids',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('measure', sa.String(length=48), nullable=False),
@@ -72,11 +78,11 @@ def downgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('source_code', sa.String(length=10), nullable=True),
     sa.Column('import_id', sa.Integer(), nullable=False),
-    sa.CheckConstraint("(level = 'school') = (school_id IS NOT NULL)", name=op.f('ck_measure_values_school_rows_have_a_school_ids')),
-    sa.CheckConstraint(VALUE_OR_STATUS, name=op.f('ck_measure_values_value_or_status_ids')),
-    sa.ForeignKeyConstraint(['import_id'], ['data_imports.id'], name=op.f('fk_measure_values_import_id_data_imports_ids')),
-    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_measure_values_school_id_schools_ids')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_measure_values_ids')),
+    sa.CheckConstraint("(level = 'school') = (school_id IS NOT NULL)", name=op.f('ck_measure_values_school_rows_have_a_school' + suffix)),
+    sa.CheckConstraint(VALUE_OR_STATUS, name=op.f('ck_measure_values_value_or_status' + suffix)),
+    sa.ForeignKeyConstraint(['import_id'], ['data_imports.id'], name=op.f('fk_measure_values_import_id_data_imports' + suffix)),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_measure_values_school_id_schools' + suffix)),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_measure_values' + suffix)),
     )
     # Each value goes back to its school by URN and to the latest import of its kind and year.
     op.execute(
@@ -90,7 +96,7 @@ def downgrade():
     )
     op.drop_table('measure_values')
     op.rename_table('measure_values_with_ids', 'measure_values')
-    if op.get_bind().dialect.name == 'postgresql':
+    if postgresql:
         for old, new in (('pk_measure_values_ids', 'pk_measure_values'),
                          ('ck_measure_values_school_rows_have_a_school_ids', 'ck_measure_values_school_rows_have_a_school'),
                          ('ck_measure_values_value_or_status_ids', 'ck_measure_values_value_or_status'),

@@ -55,6 +55,9 @@ def test_0017_keys_values_by_urn_and_keeps_every_one(tmp_path):
             upgrade(revision="0017")
             columns = {column["name"] for column in inspect(db.engine).get_columns("measure_values")}
             assert "school_id" not in columns and "import_id" not in columns and "id" not in columns
+            # Constraint names as the models' naming convention gives them, on either database.
+            assert inspect(db.engine).get_pk_constraint("measure_values")["name"] == "pk_measure_values"
+            assert [c["name"] for c in inspect(db.engine).get_check_constraints("measure_values")] == ["ck_measure_values_value_or_status"]
             with db.engine.connect() as connection:
                 rows = connection.execute(text(
                     "SELECT measure, pupil_group, academic_year, level, area_code, value, status, source_code, kind "
@@ -82,6 +85,7 @@ def test_0017_keys_values_by_urn_and_keeps_every_one(tmp_path):
                 ("england", "E92000001", None, import_id),
             }
             assert len(back) == len(OLD_VALUES)
+            assert inspect(db.engine).get_pk_constraint("measure_values")["name"] == "pk_measure_values"
         finally:
             db.session.remove()
             db.engine.dispose()
