@@ -64,8 +64,14 @@ def settle(db) -> None:
         db.session.commit()
 
 
-def register(db, upgrade, insert, School, schools) -> None:
-    """The schema, and every generated school on the register."""
+def register(schools) -> None:
+    """The schema, and every generated school on the register (inside the app's context)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert
+
+    from app.extensions import db
+    from app.models import School
+
     upgrade()
     db.session.execute(insert(School.__table__), [
         {"urn": s.urn, "name": s.name, "search_name": s.name.lower(), "slug": f"school-{s.urn}", "la_code": s.la_code,
@@ -96,14 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     years = args.years.split(",")
 
     os.environ.setdefault("GOLDEN_THREAD_ENV", "development")
-    from flask_migrate import upgrade
-    from sqlalchemy import insert
-
     from app import create_app
     from app.data.generator import national_schools
     from app.data.importer import import_file
     from app.extensions import db
-    from app.models import School
 
     ks2 = list(national_schools("ks2", args.ks2, seed=2, first_urn=100000))
     ks4 = list(national_schools("ks4", args.ks4, seed=4, first_urn=300000))
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
                 prepare_database(url)
             app = create_app(SQLALCHEMY_DATABASE_URI=url, PASSWORD_HASH_METHOD="pbkdf2:sha256:1")
             with app.app_context():
-                register(db, upgrade, insert, School, ks2 + ks4)
+                register(ks2 + ks4)
                 if round_number == 1:
                     print(f"Database: {db.engine.dialect.name}; {len(ks2) + len(ks4):,} schools on the register; "
                           f"the better of {args.rounds} rounds, each on a fresh database")
