@@ -27,10 +27,10 @@ from app.data.cells import read_cell
 from app.extensions import db
 from app.models import School, User
 from app.models.data import AreaLevel, DataImport, MeasureValue
+from app.models.schools import URN_PATTERN
 from app.services import uploads
 from app.services.uploads import FileRefusedError, RowProblems, all_or_nothing
 
-URN_PATTERN = re.compile(r"^\d{6,7}$")
 LA_PATTERN = re.compile(r"^\d{3}$")
 BATCH_SIZE = 5000  # values written at a time
 ROWS_PER_STATEMENT = 500  # SQLite: values in one INSERT (7 parameters each; SQLite allows 32,766)

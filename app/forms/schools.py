@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, Optional, Regexp
 
 from app.forms.users import strip
-from app.models.schools import PHASES
+from app.models.schools import PHASES, URN_PATTERN
 
 
 class GiasUploadForm(FlaskForm):
@@ -122,6 +122,6 @@ class SuccessorForm(FlaskForm):
         description="6 or 7 digits, from GIAS",
         widget=GovTextInput(),
         filters=[strip],
-        validators=[Regexp(r"^\d{6,7}$", message="Enter a URN of 6 or 7 digits")],
+        validators=[Regexp(URN_PATTERN, message="Enter a URN of 6 or 7 digits")],
     )
     submit = SubmitField("Link successor", widget=GovSubmitInput())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 
@@ -34,6 +35,7 @@ def _search_key_default(context) -> str:
 
 
 OPEN_STATUSES = ("Open", "Open, but proposed to close")
+URN_PATTERN = re.compile(r"^\d{6,7}$")  # a URN as GIAS and DfE write it
 STATUSES = ("Open", "Closed", "Open, but proposed to close", "Proposed to open")
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import insert, select, update
 
 from app.extensions import db
 from app.models import School, User
-from app.models.schools import PHASES, STATUSES, search_key
+from app.models.schools import PHASES, STATUSES, URN_PATTERN, search_key
 from app.models.types import utcnow
 from app.services import uploads
 from app.services.uploads import FileRefusedError, RowProblems, all_or_nothing
@@ -63,7 +63,6 @@ GIAS_FIELDS = (
     "gias_sixth_form",
 )
 MAX_LENGTHS = {"name": 200, "establishment_type": 120, "trust_name": 200, "postcode": 10}
-URN_PATTERN = re.compile(r"^\d{6,7}$")
 BATCH_SIZE = 1000
 
 
